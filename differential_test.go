@@ -1,0 +1,370 @@
+package cellar_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/cellar-go/cellar"
+	"pgregory.net/rapid"
+)
+
+// The differential test builds random task graphs over random inputs, edits
+// the inputs at random, and after every edit checks the engine against a
+// naive evaluator that computes everything from scratch: every strongly
+// consistent read must equal the from-scratch value, and across one edit
+// every task must have executed at most once, and only if a value it read
+// in its previous execution changed.
+
+const valueMod = 7 // node values are kept small so that equal results (cutoff) are common
+
+type nodeKind int
+
+const (
+	kindSum    nodeKind = iota // sum of several refs
+	kindBranch                 // reads cond, then one of two refs depending on it
+	kindParam                  // reads a ref, then param(target, ref%3): a task chosen by data
+	kindMod2                   // ref % 2: often unchanged
+	kindAlias                  // reads alias(target), which returns node(target)'s Vc
+	numKinds
+)
+
+// ref is an input (a State) or a lower-numbered node.
+type ref struct {
+	state bool
+	idx   int
+}
+
+type nodeSpec struct {
+	kind    nodeKind
+	refs    []ref // sum: operands; branch: cond, then, else; param and mod2: one ref
+	target  int   // param, alias: a lower-numbered node
+	offset  int
+	hasPrev bool // target is meaningful only for nodes that have lower nodes
+}
+
+type graphSpec struct {
+	states int
+	nodes  []nodeSpec
+}
+
+func drawGraph(t *rapid.T) graphSpec {
+	g := graphSpec{states: rapid.IntRange(1, 50).Draw(t, "states")}
+	n := rapid.IntRange(1, 200).Draw(t, "nodes")
+	drawRef := func(i int, label string) ref {
+		if i == 0 || rapid.IntRange(0, 3).Draw(t, label+"_kind") == 0 {
+			return ref{state: true, idx: rapid.IntRange(0, g.states-1).Draw(t, label+"_state")}
+		}
+		// Prefer nearby nodes so that graphs are deep, but allow any.
+		lo := max(0, i-10)
+		if rapid.Bool().Draw(t, label+"_far") {
+			lo = 0
+		}
+		return ref{idx: rapid.IntRange(lo, i-1).Draw(t, label+"_node")}
+	}
+	for i := range n {
+		s := nodeSpec{kind: nodeKind(rapid.IntRange(0, int(numKinds)-1).Draw(t, "kind")), offset: rapid.IntRange(0, valueMod-1).Draw(t, "offset")}
+		if i == 0 && (s.kind == kindParam || s.kind == kindAlias) {
+			s.kind = kindSum
+		}
+		switch s.kind {
+		case kindSum:
+			for j := range rapid.IntRange(1, 4).Draw(t, "operands") {
+				s.refs = append(s.refs, drawRef(i, fmt.Sprint("op", j)))
+			}
+		case kindBranch:
+			s.refs = []ref{drawRef(i, "cond"), drawRef(i, "then"), drawRef(i, "else")}
+		case kindParam, kindMod2:
+			s.refs = []ref{drawRef(i, "ref")}
+		}
+		if s.kind == kindParam || s.kind == kindAlias {
+			s.target = rapid.IntRange(0, i-1).Draw(t, "target")
+		}
+		g.nodes = append(g.nodes, s)
+	}
+	return g
+}
+
+func paramValue(v, k int) int { return (v*k + k + 1) % valueMod }
+
+// evaluate computes every node from scratch.
+func (g graphSpec) evaluate(states []int) []int {
+	vals := make([]int, len(g.nodes))
+	get := func(r ref) int {
+		if r.state {
+			return states[r.idx]
+		}
+		return vals[r.idx]
+	}
+	for i, s := range g.nodes {
+		var v int
+		switch s.kind {
+		case kindSum:
+			for _, r := range s.refs {
+				v += get(r)
+			}
+		case kindBranch:
+			if get(s.refs[0])%2 == 0 {
+				v = get(s.refs[1])
+			} else {
+				v = get(s.refs[2])
+			}
+		case kindParam:
+			v = paramValue(vals[s.target], get(s.refs[0])%3)
+		case kindMod2:
+			v = get(s.refs[0]) % 2
+		case kindAlias:
+			v = vals[s.target]
+		}
+		vals[i] = (v + s.offset) % valueMod
+	}
+	return vals
+}
+
+// execLog records, per task, how often it executed and what it read in its
+// latest execution.
+type execLog struct {
+	mu    sync.Mutex
+	count map[string]int
+	reads map[string][]readRec
+	errs  []error
+}
+
+type readRec struct {
+	key   string
+	value int
+}
+
+// recorder collects the reads of one execution.
+type recorder struct {
+	key   string
+	reads []readRec
+}
+
+func (r *recorder) saw(key string, v int) int {
+	r.reads = append(r.reads, readRec{key, v})
+	return v
+}
+
+func (l *execLog) done(r *recorder) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.count[r.key]++
+	l.reads[r.key] = r.reads
+}
+
+func (l *execLog) fail(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errs = append(l.errs, err)
+}
+
+func (l *execLog) snapshot() (map[string]int, map[string][]readRec) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := make(map[string]int, len(l.count))
+	for k, v := range l.count {
+		c[k] = v
+	}
+	r := make(map[string][]readRec, len(l.reads))
+	for k, v := range l.reads {
+		r[k] = v
+	}
+	return c, r
+}
+
+// graphEngine is a graphSpec wired into an engine.
+type graphEngine struct {
+	e      *cellar.Engine
+	states []*cellar.State[int]
+	node   *cellar.Func1[int, int]
+	param  *cellar.Func2[int, int, int]
+	alias  *cellar.Func1[int, int]
+	log    *execLog
+}
+
+func newGraphEngine(g graphSpec, workers int, initial []int) *graphEngine {
+	ge := &graphEngine{
+		e:   cellar.New(&cellar.Options{Workers: workers}),
+		log: &execLog{count: map[string]int{}, reads: map[string][]readRec{}},
+	}
+	for i, v := range initial {
+		ge.states = append(ge.states, cellar.NewState(ge.e, fmt.Sprint("s", i), v))
+	}
+	readNode := func(ctx context.Context, rec *recorder, j int) int {
+		v, err := ge.node.Call(ctx, j).Get(ctx)
+		if err != nil {
+			ge.log.fail(fmt.Errorf("%s reading node %d: %w", rec.key, j, err))
+		}
+		return rec.saw(fmt.Sprint("n", j), v)
+	}
+	get := func(ctx context.Context, rec *recorder, r ref) int {
+		if r.state {
+			return rec.saw(fmt.Sprint("s", r.idx), ge.states[r.idx].Get(ctx))
+		}
+		return readNode(ctx, rec, r.idx)
+	}
+	ge.node = cellar.NewFunc1(ge.e, "node", func(ctx context.Context, i int) (int, error) {
+		rec := &recorder{key: fmt.Sprint("n", i)}
+		defer ge.log.done(rec)
+		s := g.nodes[i]
+		var v int
+		switch s.kind {
+		case kindSum:
+			// Call every operand first so that they can run in parallel.
+			for _, r := range s.refs {
+				if !r.state {
+					ge.node.Call(ctx, r.idx)
+				}
+			}
+			for _, r := range s.refs {
+				v += get(ctx, rec, r)
+			}
+		case kindBranch:
+			if get(ctx, rec, s.refs[0])%2 == 0 {
+				v = get(ctx, rec, s.refs[1])
+			} else {
+				v = get(ctx, rec, s.refs[2])
+			}
+		case kindParam:
+			k := get(ctx, rec, s.refs[0]) % 3
+			pv, err := ge.param.Call(ctx, s.target, k).Get(ctx)
+			if err != nil {
+				ge.log.fail(err)
+			}
+			v = rec.saw(fmt.Sprint("p", s.target, ",", k), pv)
+		case kindMod2:
+			v = get(ctx, rec, s.refs[0]) % 2
+		case kindAlias:
+			av, err := ge.alias.Call(ctx, s.target).Get(ctx)
+			if err != nil {
+				ge.log.fail(err)
+			}
+			v = rec.saw(fmt.Sprint("a", s.target), av)
+		}
+		return (v + s.offset) % valueMod, nil
+	})
+	ge.param = cellar.NewFunc2(ge.e, "param", func(ctx context.Context, j, k int) (int, error) {
+		rec := &recorder{key: fmt.Sprint("p", j, ",", k)}
+		defer ge.log.done(rec)
+		return paramValue(readNode(ctx, rec, j), k), nil
+	})
+	ge.alias = cellar.NewVcFunc1(ge.e, "alias", func(ctx context.Context, j int) (cellar.Vc[int], error) {
+		rec := &recorder{key: fmt.Sprint("a", j)}
+		defer ge.log.done(rec)
+		return ge.node.Call(ctx, j), nil
+	})
+	return ge
+}
+
+// currentValue returns the from-scratch value of what a read key names.
+func currentValue(key string, states, vals []int) int {
+	var a, b int
+	switch key[0] {
+	case 's':
+		fmt.Sscan(key[1:], &a)
+		return states[a]
+	case 'n', 'a':
+		fmt.Sscan(key[1:], &a)
+		return vals[a]
+	case 'p':
+		fmt.Sscanf(key[1:], "%d,%d", &a, &b)
+		return paramValue(vals[a], b)
+	}
+	panic("bad key " + key)
+}
+
+// editSteps counts the edits checked, across all runs of the property.
+var editSteps struct {
+	sync.Mutex
+	n int
+}
+
+func TestDifferential(t *testing.T) {
+	ctx := context.Background()
+	rapid.Check(t, func(t *rapid.T) {
+		g := drawGraph(t)
+		states := make([]int, g.states)
+		for i := range states {
+			states[i] = rapid.IntRange(0, 4).Draw(t, "initial")
+		}
+		workers := rapid.SampledFrom([]int{1, 2, 3, 8}).Draw(t, "workers")
+		ge := newGraphEngine(g, workers, states)
+		defer ge.e.Close()
+
+		checkRoots := func(step int) {
+			vals := g.evaluate(states)
+			for range rapid.IntRange(1, 4).Draw(t, "roots") {
+				r := rapid.IntRange(0, len(g.nodes)-1).Draw(t, "root")
+				got, err := ge.node.CallOperation(ctx, r).ReadStronglyConsistent(ctx)
+				if err != nil {
+					t.Fatalf("step %d: node %d: %v", step, r, err)
+				}
+				if got != vals[r] {
+					t.Fatalf("step %d: node %d = %d, from scratch %d", step, r, got, vals[r])
+				}
+			}
+			if len(ge.log.errs) > 0 {
+				t.Fatalf("step %d: task errors: %v", step, ge.log.errs)
+			}
+		}
+		checkRoots(0)
+
+		steps := rapid.IntRange(20, 50).Draw(t, "steps")
+		for step := 1; step <= steps; step++ {
+			if err := ge.e.WaitIdle(ctx); err != nil {
+				t.Fatal(err)
+			}
+			beforeCount, beforeReads := ge.log.snapshot()
+			batch := rapid.IntRange(1, 10).Draw(t, "batch") == 1 // now and then, several edits at once
+			edits := 1
+			if batch {
+				edits = rapid.IntRange(2, 5).Draw(t, "edits")
+			}
+			for range edits {
+				i := rapid.IntRange(0, g.states-1).Draw(t, "edit_state")
+				v := rapid.IntRange(0, 4).Draw(t, "edit_value")
+				states[i] = v
+				ge.states[i].Set(v)
+			}
+			checkRoots(step)
+			if batch {
+				continue
+			}
+			if err := ge.e.WaitIdle(ctx); err != nil {
+				t.Fatal(err)
+			}
+
+			vals := g.evaluate(states)
+			afterCount, _ := ge.log.snapshot()
+			for key, n := range afterCount {
+				ran := n - beforeCount[key]
+				if ran == 0 {
+					continue
+				}
+				if ran > 1 {
+					t.Fatalf("step %d: %s executed %d times for one edit", step, key, ran)
+				}
+				prev, existed := beforeReads[key]
+				if !existed {
+					continue // first execution
+				}
+				changed := slices.ContainsFunc(prev, func(r readRec) bool {
+					return currentValue(r.key, states, vals) != r.value
+				})
+				if !changed {
+					t.Fatalf("step %d: %s re-executed although nothing it read changed (read %v)", step, key, prev)
+				}
+			}
+			editSteps.Lock()
+			editSteps.n++
+			editSteps.Unlock()
+		}
+	})
+	if !testing.Short() && !t.Failed() && editSteps.n < 2000 {
+		t.Errorf("only %d single-edit steps were checked, want at least 2000", editSteps.n)
+	}
+	t.Logf("%d single-edit steps checked", editSteps.n)
+}

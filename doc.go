@@ -1,0 +1,78 @@
+// Package cellar is an incremental computation engine: the Go counterpart
+// of turbo-tasks' value cells (Vc<T>).
+//
+// You write ordinary Go functions and register them on an [Engine] as task
+// functions. A call of a task function with some arguments is a task; the
+// engine runs it once and remembers its result. Everything a task reads
+// through the engine (other tasks' results, [State] inputs) is recorded
+// automatically. When an input changes, exactly the tasks that read it run
+// again, then the tasks that read those, and so on, stopping wherever a
+// recomputed value equals the previous one.
+//
+//	e := cellar.New(nil)
+//	defer e.Close()
+//	text := cellar.NewState(e, "text", "a b c")
+//	words := cellar.NewFunc1(e, "words", func(ctx context.Context, _ struct{}) (int, error) {
+//		return len(strings.Fields(text.Get(ctx))), nil
+//	})
+//	n, err := words.Call(ctx, struct{}{}).Get(ctx) // 3
+//	text.Set("a b c d")
+//	n, err = words.Call(ctx, struct{}{}).Get(ctx)  // 4: words ran again
+//
+// # Task functions
+//
+// [NewFunc1] to [NewFunc4] register functions of one to four comparable
+// arguments; [NewVcFunc1] to [NewVcFunc4] register functions that return a
+// [Vc] they got from elsewhere. A task is identified by the function's name
+// and its arguments, so calling a function again with equal arguments finds
+// the same task. Calls return at once: the task runs in the background, and
+// reading its [Vc] waits for it. A task's function runs again only when
+// something it read has changed.
+//
+// # Cells and Vcs
+//
+// A task's results live in cells. Returning a value stores it in a new cell;
+// [Cell] creates further cells, numbered in creation order. A [Vc] is a
+// small comparable handle to a task's output or to one cell. When a task
+// runs again, each of its cells is compared with the previous run's (with
+// ==, with an Equal method when the type has one, otherwise by content), and
+// only the readers of cells that changed are invalidated.
+//
+// # Reads
+//
+// Inside a task function, [Vc.Get] with the context the function received
+// records a dependency. Outside any task, Get (and
+// [OperationVc.ReadStronglyConsistent]) waits until everything the value
+// depends on is up to date and returns exactly what a computation from
+// scratch over the current inputs would: never a mix of old and new inputs.
+//
+// # Inputs
+//
+// A [State] is a value set from outside the engine. For inputs the engine
+// cannot see change, such as files, a task takes its [Invalidator] with
+// [InvalidatorFor] and gives it to whatever watches the input.
+//
+// # Guarantees
+//
+// Across one edit, every task runs at most once, and only if a value it
+// read in its previous run changed; tasks are re-run in dependency order
+// (lowest first), independent ones in parallel on a bounded pool of
+// goroutines. The work an edit causes is proportional to what changed, not
+// to the size of the graph.
+//
+// # Failures
+//
+// A task function's error, or its panic, becomes the task's result: readers
+// get a [*TaskError] naming the chain of tasks it passed through, and it is
+// memoized like a value until something the task read changes. Tasks that
+// depend on each other in a cycle get a [*CycleError] instead of waiting
+// forever. A read whose context is cancelled returns ctx.Err(); work that
+// nobody waits for any more is cancelled, and [Engine.Close] stops
+// everything and waits for it.
+//
+// # Caveats
+//
+// Task functions must be deterministic given what they read through the
+// engine, and must not keep their context after they return. Results are
+// shared between readers and must not be modified.
+package cellar

@@ -1,0 +1,107 @@
+package cellar
+
+import (
+	"context"
+	"sync"
+
+	"github.com/cellar-go/cellar/internal/engine"
+)
+
+// Engine holds a graph of memoized tasks and the goroutines that compute it.
+// Create one with [New]; its zero value is not usable. An Engine is safe for
+// use by multiple goroutines.
+type Engine struct {
+	core *engine.Engine
+
+	mu    sync.Mutex
+	names map[string]bool // registered task function names
+}
+
+// Options configures an [Engine]. A nil *Options means the defaults.
+type Options struct {
+	// Workers bounds how many task functions run at the same time. Zero
+	// means runtime.GOMAXPROCS(0). A task blocked in a read does not count.
+	Workers int
+}
+
+// engines maps engine ids to live engines, so that a Vc read from outside
+// any task can find its engine.
+var engines sync.Map // uint32 -> *engine.Engine
+
+// New returns a running engine. Call [Engine.Close] when done with it.
+func New(opts *Options) *Engine {
+	var o engine.Options
+	if opts != nil {
+		o.Workers = opts.Workers
+	}
+	e := &Engine{core: engine.New(o), names: make(map[string]bool)}
+	engines.Store(e.core.ID(), e.core)
+	return e
+}
+
+// Close cancels the context of every running task function, ends every
+// waiting read with [ErrClosed], and returns once every goroutine the engine
+// started has exited. Task functions that ignore their context delay Close
+// until they return. Reads and calls after Close fail with ErrClosed. Close
+// is idempotent and always returns nil; it has an error result so that an
+// Engine is an io.Closer.
+func (e *Engine) Close() error {
+	e.core.Close()
+	engines.Delete(e.core.ID())
+	return nil
+}
+
+// WaitIdle blocks until every task called so far has run and every task is
+// up to date with the inputs, or until ctx is done. Strongly consistent reads
+// do not need it: they wait for what they depend on. WaitIdle is for when
+// everything must be finished, such as before reporting totals of work done.
+// Edits made while it waits are applied once it returns.
+func (e *Engine) WaitIdle(ctx context.Context) error { return e.core.WaitIdle(ctx) }
+
+// Stats is a snapshot of an engine's counters.
+type Stats struct {
+	// Tasks is the number of tasks created, States included.
+	Tasks uint64
+	// Executions is the number of task function executions that
+	// completed. Executions abandoned because nobody needed them any more
+	// are not counted.
+	Executions uint64
+	// Reused is the number of calls answered by a task that had already
+	// been computed, without running it.
+	Reused uint64
+	// Invalidated is the number of times a task was marked dirty because
+	// something it read changed.
+	Invalidated uint64
+	// CutOff is the number of re-executions that produced values equal to
+	// the previous ones, so that nothing that read them had to re-run.
+	CutOff uint64
+}
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() Stats {
+	s := e.core.Stats()
+	return Stats{
+		Tasks:       s.Tasks,
+		Executions:  s.Executions,
+		Reused:      s.Reused,
+		Invalidated: s.Invalidated,
+		CutOff:      s.CutOff,
+	}
+}
+
+// register reserves a task function name, panicking on misuse: a duplicate
+// name would make two functions share memoized results.
+func (e *Engine) register(name string, fnIsNil bool) {
+	if name == "" {
+		panic("cellar: task function registered with an empty name")
+	}
+	if fnIsNil {
+		panic("cellar: task function " + name + " is nil")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.names[name] {
+		panic("cellar: task function " + name + " registered twice on the same engine")
+	}
+	e.names[name] = true
+}

@@ -1,0 +1,51 @@
+package cellar
+
+import "github.com/cellar-go/cellar/internal/engine"
+
+// Errors reported by reads. Compare with errors.Is.
+var (
+	// ErrClosed is returned by reads after [Engine.Close], and by reads
+	// that were waiting when the engine closed.
+	ErrClosed = engine.ErrClosed
+	// ErrForeign is returned when a Vc of one engine is read through
+	// another engine, or from a task of another engine.
+	ErrForeign = engine.ErrForeign
+	// ErrNullVc is returned when the zero Vc is read.
+	ErrNullVc = engine.ErrNullVc
+	// ErrTaskReturned is returned by a read made through the context of a
+	// task function that has already returned, for example from a
+	// goroutine it started and did not wait for.
+	ErrTaskReturned = engine.ErrTaskReturned
+	// ErrCellGone is returned by a read of a cell that the task's latest
+	// execution did not create.
+	ErrCellGone = engine.ErrCellGone
+	// ErrCycle matches every [CycleError].
+	ErrCycle = engine.ErrCycle
+	// ErrPanic matches every [PanicError].
+	ErrPanic = engine.ErrPanic
+)
+
+// TaskError is how a task's failure reaches the tasks that read it and,
+// from there, the caller: Task is the debug name of the task, Err what its
+// function returned. When a task returns the error of a task it read, the
+// errors nest, and Error prints the chain, outermost first:
+//
+//	wordCount("a.txt") -> readFile("a.txt"): open a.txt: no such file or directory
+//
+// Chain returns those names. errors.Is and errors.As see through the chain
+// to the original error. Failures are memoized like values: the task is not
+// run again until something it read changes.
+type TaskError = engine.TaskError
+
+// PanicError is the error of a task function that panicked; the panic does
+// not escape the engine. Value is what was passed to panic, Stack the stack
+// of the goroutine when it panicked. It matches [ErrPanic], and unwraps to
+// Value when Value is an error.
+type PanicError = engine.PanicError
+
+// CycleError reports that tasks depend on each other in a cycle, directly
+// (a task reads itself), through other tasks, or through tasks running on
+// other goroutines. Tasks lists the debug names along the cycle; the first
+// and the last are the same. The read that would have closed the cycle
+// fails with this error instead of waiting forever. It matches [ErrCycle].
+type CycleError = engine.CycleError

@@ -1,0 +1,208 @@
+package cellar_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cellar-go/cellar"
+)
+
+// A task function's result is memoized: calling it again with equal
+// arguments reuses the result, until an input it read changes.
+func Example() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	text := cellar.NewState(e, "text", "the quick brown fox")
+	words := cellar.NewFunc1(e, "words", func(ctx context.Context, _ struct{}) (int, error) {
+		fmt.Println("counting")
+		return len(strings.Fields(text.Get(ctx))), nil
+	})
+
+	n, _ := words.Call(ctx, struct{}{}).Get(ctx)
+	fmt.Println(n)
+	n, _ = words.Call(ctx, struct{}{}).Get(ctx) // memoized: no "counting"
+	fmt.Println(n)
+	text.Set("jumps over the lazy dog again")
+	n, _ = words.Call(ctx, struct{}{}).Get(ctx)
+	fmt.Println(n)
+	// Output:
+	// counting
+	// 4
+	// 4
+	// counting
+	// 6
+}
+
+// When a task produces the same value as before, the tasks that read it do
+// not run again (early cutoff).
+func ExampleState() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	n := cellar.NewState(e, "n", 2)
+	parity := cellar.NewFunc1(e, "parity", func(ctx context.Context, _ struct{}) (string, error) {
+		fmt.Println("parity runs")
+		if n.Get(ctx)%2 == 0 {
+			return "even", nil
+		}
+		return "odd", nil
+	})
+	shout := cellar.NewFunc1(e, "shout", func(ctx context.Context, _ struct{}) (string, error) {
+		fmt.Println("shout runs")
+		p, err := parity.Call(ctx, struct{}{}).Get(ctx)
+		return strings.ToUpper(p), err
+	})
+
+	op := shout.CallOperation(ctx, struct{}{})
+	s, _ := op.ReadStronglyConsistent(ctx)
+	fmt.Println(s)
+	n.Set(4) // still even: parity runs, shout does not
+	s, _ = op.ReadStronglyConsistent(ctx)
+	fmt.Println(s)
+	// Output:
+	// shout runs
+	// parity runs
+	// EVEN
+	// parity runs
+	// EVEN
+}
+
+// Errors are results too: readers see the chain of tasks they came through.
+func ExampleTaskError() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	readFile := cellar.NewFunc1(e, "readFile", func(ctx context.Context, name string) (string, error) {
+		return "", errors.New("no such file")
+	})
+	wordCount := cellar.NewFunc1(e, "wordCount", func(ctx context.Context, name string) (int, error) {
+		s, err := readFile.Call(ctx, name).Get(ctx)
+		if err != nil {
+			return 0, err
+		}
+		return len(strings.Fields(s)), nil
+	})
+
+	_, err := wordCount.Call(ctx, "a.txt").Get(ctx)
+	fmt.Println(err)
+	var te *cellar.TaskError
+	if errors.As(err, &te) {
+		fmt.Println(te.Chain())
+	}
+	// Output:
+	// wordCount("a.txt") -> readFile("a.txt"): no such file
+	// [wordCount("a.txt") readFile("a.txt")]
+}
+
+// Tasks that depend on each other in a cycle fail instead of waiting
+// forever.
+func ExampleCycleError() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	var ping, pong *cellar.Func1[int, int]
+	ping = cellar.NewFunc1(e, "ping", func(ctx context.Context, n int) (int, error) {
+		return pong.Call(ctx, n).Get(ctx)
+	})
+	pong = cellar.NewFunc1(e, "pong", func(ctx context.Context, n int) (int, error) {
+		return ping.Call(ctx, n).Get(ctx)
+	})
+
+	_, err := ping.Call(ctx, 1).Get(ctx)
+	fmt.Println(errors.Is(err, cellar.ErrCycle))
+	// Output:
+	// true
+}
+
+// A task that looks at something outside the engine takes its Invalidator,
+// and whatever notices the change calls it.
+func ExampleInvalidatorFor() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	config := map[string]string{"greeting": "hello"} // outside the engine
+	var inv cellar.Invalidator
+	greeting := cellar.NewFunc1(e, "greeting", func(ctx context.Context, key string) (string, error) {
+		inv = cellar.InvalidatorFor(ctx) // a file watcher would keep this
+		return config[key], nil
+	})
+
+	op := greeting.CallOperation(ctx, "greeting")
+	g, _ := op.ReadStronglyConsistent(ctx)
+	fmt.Println(g)
+	config["greeting"] = "bonjour"
+	inv.Invalidate()
+	g, _ = op.ReadStronglyConsistent(ctx)
+	fmt.Println(g)
+	// Output:
+	// hello
+	// bonjour
+}
+
+// A task can hand out several cells, so that readers of one are not re-run
+// when another changes.
+func ExampleCell() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	first := cellar.NewState(e, "first", "Ada")
+	last := cellar.NewState(e, "last", "Lovelace")
+	type name struct{ First, Last cellar.Vc[string] }
+	split := cellar.NewFunc1(e, "split", func(ctx context.Context, _ struct{}) (name, error) {
+		return name{cellar.Cell(ctx, first.Get(ctx)), cellar.Cell(ctx, last.Get(ctx))}, nil
+	})
+	initial := cellar.NewFunc1(e, "initial", func(ctx context.Context, _ struct{}) (string, error) {
+		fmt.Println("initial runs")
+		n, err := split.Call(ctx, struct{}{}).Get(ctx)
+		if err != nil {
+			return "", err
+		}
+		f, err := n.First.Get(ctx)
+		return f[:1] + ".", err
+	})
+
+	op := initial.CallOperation(ctx, struct{}{})
+	s, _ := op.ReadStronglyConsistent(ctx)
+	fmt.Println(s)
+	last.Set("Byron") // the First cell is unchanged: initial does not run
+	s, _ = op.ReadStronglyConsistent(ctx)
+	fmt.Println(s)
+	// Output:
+	// initial runs
+	// A.
+	// A.
+}
+
+// A Vc can be passed to another task function: it is resolved to the cell it
+// points at, so handles of the same cell share a task.
+func ExampleNewVcFunc1() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	celsius := cellar.NewState(e, "celsius", 20.0)
+	current := cellar.NewVcFunc1(e, "current", func(ctx context.Context, _ struct{}) (cellar.Vc[float64], error) {
+		return celsius.Vc(), nil // no copy: the output points at the state's cell
+	})
+	fahrenheit := cellar.NewFunc1(e, "fahrenheit", func(ctx context.Context, c cellar.Vc[float64]) (float64, error) {
+		fmt.Println("converting")
+		v, err := c.Get(ctx)
+		return v*9/5 + 32, err
+	})
+
+	a, _ := fahrenheit.Call(ctx, celsius.Vc()).Get(ctx)
+	b, _ := fahrenheit.Call(ctx, current.Call(ctx, struct{}{})).Get(ctx) // same cell, same task
+	fmt.Println(a, b)
+	// Output:
+	// converting
+	// 68 68
+}

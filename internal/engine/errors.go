@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. The module root re-exports them.
+var (
+	ErrClosed       = errors.New("cellar: engine is closed")
+	ErrForeign      = errors.New("cellar: Vc belongs to another engine")
+	ErrNullVc       = errors.New("cellar: read of a zero Vc")
+	ErrInvalidVc    = errors.New("cellar: Vc does not name a task of this engine")
+	ErrTaskReturned = errors.New("cellar: read through the context of a task that has already returned")
+	ErrCellGone     = errors.New("cellar: cell does not exist in the task's latest execution")
+	ErrCycle        = errors.New("cellar: dependency cycle")
+	ErrPanic        = errors.New("cellar: task function panicked")
+)
+
+// TaskError is the error a task produced, as its readers see it. Task is
+// the debug name of the task; Err is what the task function returned, which
+// is itself a *TaskError when the task passed on the failure of a task it
+// read. Error prints the whole chain, outermost first:
+//
+//	wordCount("a.txt") -> readFile("a.txt"): open a.txt: no such file or directory
+type TaskError struct {
+	Task string
+	Err  error
+}
+
+func (e *TaskError) Error() string {
+	names := []string{e.Task}
+	err := e.Err
+	for {
+		next, ok := err.(*TaskError)
+		if !ok {
+			break
+		}
+		names = append(names, next.Task)
+		err = next.Err
+	}
+	s := joinPath(names)
+	if err != nil {
+		s += ": " + err.Error()
+	}
+	return s
+}
+
+// pathEnds is how many names joinPath keeps at each end of a long path.
+const pathEnds = 4
+
+// joinPath joins task names with arrows, eliding the middle of long paths
+// so that messages stay readable.
+func joinPath(names []string) string {
+	if len(names) > 2*pathEnds+1 {
+		elided := fmt.Sprintf("... %d more ...", len(names)-2*pathEnds)
+		names = append(append(names[:pathEnds:pathEnds], elided), names[len(names)-pathEnds:]...)
+	}
+	return strings.Join(names, " -> ")
+}
+
+// Unwrap returns the error the task function returned.
+func (e *TaskError) Unwrap() error { return e.Err }
+
+// Chain returns the debug names of the tasks the failure passed through,
+// outermost first, ending with the task where it started. Error elides the
+// middle of long chains; Chain does not.
+func (e *TaskError) Chain() []string {
+	var names []string
+	var err error = e
+	for {
+		var te *TaskError
+		if !errors.As(err, &te) {
+			return names
+		}
+		names = append(names, te.Task)
+		err = te.Err
+	}
+}
+
+// PanicError is the error of a task function that panicked. Stack is the
+// goroutine's stack at the panic.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the panic value when it is an error.
+func (e *PanicError) Unwrap() error {
+	if err, ok := e.Value.(error); ok {
+		return err
+	}
+	return nil
+}
+
+// Is makes errors.Is(err, ErrPanic) true for every PanicError.
+func (e *PanicError) Is(target error) bool { return target == ErrPanic }
+
+// CycleError reports a dependency cycle. Tasks names the tasks on the cycle in
+// dependency order; the first and last entries are the same task. Error
+// elides the middle of long cycles; Tasks does not.
+type CycleError struct {
+	Tasks []string
+}
+
+func (e *CycleError) Error() string {
+	return "cellar: dependency cycle: " + joinPath(e.Tasks)
+}
+
+// Is makes errors.Is(err, ErrCycle) true for every CycleError.
+func (e *CycleError) Is(target error) bool { return target == ErrCycle }

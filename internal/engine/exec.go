@@ -1,0 +1,386 @@
+package engine
+
+import (
+	"context"
+	"runtime/debug"
+)
+
+// execution is one run of a task function. It is also the context.Context
+// the function receives, which is how reads find the task that makes them.
+type execution struct {
+	e      *Engine
+	t      *Task
+	th     *thread
+	parent *execution // the execution running this one inline, if any
+	depth  int32      // inline nesting depth on th
+
+	// The flags are guarded by Engine.mu.
+	reexec     bool // a re-execution of a dirty task (never abandoned)
+	finished   bool
+	dirtyAgain bool // a value it had read changed while it ran
+	diverged   bool // see old
+
+	run      *Run // the context the function receives
+	inflight int  // reads in progress; an execution is reused only when none is
+
+	// Dependencies, guarded by Engine.mu. While the reads repeat the
+	// previous execution's (old) in order, only cursor moves; the first
+	// difference copies the prefix into deps ("diverged").
+	old    []dep
+	cursor int
+	deps   []dep
+
+	cells []cell     // cells created by this execution
+	more  *execExtra // rarely needed state, allocated on first use
+}
+
+// execExtra holds what only some executions need.
+type execExtra struct {
+	seen   map[dep]struct{} // all of deps, once deps is long
+	oldSet map[dep]struct{} // old[cursor:], once it is long
+	waitOn []*hold          // tasks it waits for or runs inline
+	owned  []*hold          // fresh tasks it called
+}
+
+func (x *execution) extra() *execExtra {
+	if x.more == nil {
+		x.more = new(execExtra)
+	}
+	return x.more
+}
+
+func (x *execution) Err() error { return x.run.Err() }
+
+// cancelExecLocked abandons x: its context is cancelled, and the fresh tasks
+// it called or waits for lose its interest.
+func (e *Engine) cancelExecLocked(x *execution, err error) {
+	if !x.run.cancel(err) {
+		return
+	}
+	if x.more == nil {
+		return
+	}
+	for _, h := range x.more.owned {
+		e.releaseLocked(h)
+	}
+	x.more.owned = nil
+	for _, h := range x.more.waitOn {
+		e.releaseLocked(h)
+	}
+}
+
+// startLocked turns t into a running execution on thread th. parent is the
+// execution that runs it inline, or nil on a worker's top level.
+func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution {
+	x := e.newExecLocked()
+	x.t, x.th, x.parent, x.old = t, th, parent, t.deps
+	x.run = e.newRunLocked()
+	x.run.x.Store(x)
+	if parent != nil {
+		x.depth = parent.depth + 1
+	}
+	switch t.st() {
+	case stDirty:
+		x.reexec = true
+		if t.heapIdx != noHeap {
+			e.dirty.remove(t)
+		}
+		e.runningRe.push(t)
+	case stQueued:
+		e.freshCount--
+	}
+	t.setSt(stRunning)
+	t.exec = x
+	e.running++
+	return x
+}
+
+// executeLocked runs x's function with mu released, and completes it.
+func (e *Engine) executeLocked(x *execution) {
+	e.mu.Unlock()
+	res := x.t.fn.call(x.run, x.t.args)
+	e.mu.Lock()
+	e.completeLocked(x, res)
+}
+
+func (f *Func) call(ctx context.Context, args any) (res Result) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = Result{Err: &PanicError{Value: r, Stack: debug.Stack()}}
+		}
+	}()
+	return f.Run(ctx, args)
+}
+
+// completeLocked stores what x produced, invalidates the readers of
+// everything that changed, and wakes whoever waits for the task.
+func (e *Engine) completeLocked(x *execution, res Result) {
+	t := x.t
+	abandoned := x.run.Err() != nil
+	x.finished = true
+	x.run.finish()
+	e.running--
+	if x.reexec {
+		e.runningRe.remove(t)
+	}
+	if x.more != nil {
+		for _, h := range x.more.owned {
+			if !h.released && h.t.phase == h.phase {
+				// The caller finished normally: what it called must
+				// complete.
+				h.t.pinned = true
+			}
+		}
+	}
+	if abandoned && !x.reexec {
+		e.discardLocked(x)
+	} else if !e.closed {
+		e.storeLocked(x, res)
+	}
+	e.wakeTaskLocked(t)
+	e.wakeLevelLocked()
+	inline := x.parent != nil
+	e.freeExecLocked(x)
+	if inline {
+		// An inline execution ends inside its reader; nobody else is
+		// about to look for the work it may have made runnable.
+		e.kickLocked(0)
+	}
+	e.settleLocked()
+}
+
+// newExecLocked returns a zeroed execution, reusing a finished one when it
+// can: re-executions are the engine's most frequent allocation.
+func (e *Engine) newExecLocked() *execution {
+	if n := len(e.execPool); n > 0 {
+		x := e.execPool[n-1]
+		e.execPool[n-1] = nil
+		e.execPool = e.execPool[:n-1]
+		return x
+	}
+	return &execution{e: e}
+}
+
+// freeExecLocked recycles x, unless a read through it is still in progress
+// (from a goroutine the task function left behind).
+func (e *Engine) freeExecLocked(x *execution) {
+	if x.inflight > 0 || len(e.execPool) >= maxExecPool {
+		return
+	}
+	*x = execution{e: e}
+	e.execPool = append(e.execPool, x)
+}
+
+// maxExecPool bounds the executions kept for reuse.
+const maxExecPool = 256
+
+// runSlab is how many Runs are allocated at once. A Run is allocated for
+// every execution and cannot be reused (a task function may keep its
+// context); allocating them in slabs makes that nearly free, at the cost of
+// keeping a slab alive while any of its Runs is referenced.
+const runSlab = 64
+
+func (e *Engine) newRunLocked() *Run {
+	if len(e.runs) == 0 {
+		e.runs = make([]Run, runSlab)
+	}
+	r := &e.runs[0]
+	e.runs = e.runs[1:]
+	r.e = e
+	return r
+}
+
+func (e *Engine) storeLocked(x *execution, res Result) {
+	t := x.t
+	var out output
+	changed := false
+	switch {
+	case res.Err != nil:
+		out.err = &TaskError{Task: t.Name(), Err: res.Err}
+	case res.IsVc:
+		if err := e.checkRawLocked(res.Vc); err != nil {
+			out.err = &TaskError{Task: t.Name(), Err: err}
+		} else if res.Vc == t.outputRaw(e.id) {
+			out.err = &TaskError{Task: t.Name(), Err: &CycleError{Tasks: []string{t.Name(), t.Name()}}}
+		} else {
+			out.vc = res.Vc
+		}
+	}
+	if res.Err == nil && !res.IsVc && len(x.cells) == 0 && len(t.cells) == 1 && t.cells[0].typ != nil {
+		// The common case of a task with one cell that ran before:
+		// update it in place.
+		oc := &t.cells[0]
+		out.vc = Raw{Eng: e.id, Task: t.id, Slot: 1}
+		if oc.typ != res.Type || !res.Type.Equal(oc.value, res.Value) {
+			oc.value, oc.typ = res.Value, res.Type
+			changed = true
+			e.markReadersLocked(oc.readers, nil)
+			if out.equal(t.out) {
+				e.markReadersLocked(t.outReaders, nil)
+			}
+		}
+	} else {
+		newCells := x.cells
+		if res.Err == nil && !res.IsVc {
+			if len(newCells) == 0 && len(t.cells) == 0 {
+				newCells = t.inlCell[:0:1]
+			}
+			newCells = append(newCells, cell{value: res.Value, typ: res.Type})
+			out.vc = Raw{Eng: e.id, Task: t.id, Slot: uint32(len(newCells))}
+		}
+		var outCell int
+		if out.err == nil && out.vc.Task == t.id {
+			outCell = int(out.vc.Slot)
+		}
+		var outCellChanged bool
+		changed, outCellChanged = e.replaceCellsLocked(t, newCells, outCell)
+		if outCellChanged && out.equal(t.out) {
+			// Readers through the output depend on the value of
+			// the own cell it points at (see readLoopLocked).
+			e.markReadersLocked(t.outReaders, nil)
+		}
+	}
+	if !out.equal(t.out) {
+		if t.execs > 0 {
+			changed = true
+		}
+		e.markReadersLocked(t.outReaders, nil)
+	}
+	t.out = out
+	e.finishDepsLocked(x)
+
+	t.exec = nil
+	t.execs++
+	e.stats.executions++
+	if x.reexec && !changed {
+		e.stats.cutOff++
+	}
+	if !x.reexec {
+		e.endFreshPhaseLocked(t)
+	}
+	t.setSt(stDone)
+	if x.dirtyAgain {
+		e.markDirtyLocked(t)
+	}
+}
+
+// replaceCellsLocked makes newCells t's cells, marking the readers of every
+// cell whose value changed or that no longer exists. It reports whether
+// anything changed, and whether cell outCell-1 did (0 names no cell).
+func (e *Engine) replaceCellsLocked(t *Task, newCells []cell, outCell int) (changed, outCellChanged bool) {
+	oldCells := t.cells
+	for i := range newCells {
+		nc := &newCells[i]
+		saw := nc.readers // tasks that already read the new value
+		nc.readers = nil
+		if i >= len(oldCells) {
+			continue
+		}
+		oc := &oldCells[i]
+		if oc.same(nc) {
+			nc.value = oc.value
+		} else {
+			changed = true
+			outCellChanged = outCellChanged || i == outCell-1
+			e.markReadersLocked(oc.readers, saw)
+		}
+		nc.readers = oc.readers
+	}
+	for i := len(newCells); i < len(oldCells); i++ {
+		changed = true
+		e.markReadersLocked(oldCells[i].readers, nil)
+	}
+	t.cells = newCells
+	return changed, outCellChanged
+}
+
+// discardLocked forgets an abandoned fresh execution: its task goes back to
+// stNew as if it had never run, and whoever saw one of its cells re-runs.
+func (e *Engine) discardLocked(x *execution) {
+	t := x.t
+	for _, d := range x.recorded() {
+		e.removeReaderLocked(d, t.id)
+	}
+	for i := range x.cells {
+		e.markReadersLocked(x.cells[i].readers, nil)
+	}
+	t.exec = nil
+	e.endFreshPhaseLocked(t)
+	t.setSt(stNew)
+}
+
+// recorded returns the dependencies x recorded.
+func (x *execution) recorded() []dep {
+	if x.diverged {
+		return x.deps
+	}
+	return x.old[:x.cursor]
+}
+
+// finishDepsLocked makes x's dependencies the task's, removing the reader
+// edges of dependencies the execution did not repeat.
+func (e *Engine) finishDepsLocked(x *execution) {
+	t := x.t
+	if !x.diverged {
+		if x.cursor < len(x.old) {
+			for _, d := range x.old[x.cursor:] {
+				e.removeReaderLocked(d, t.id)
+			}
+			t.deps = x.old[:x.cursor:x.cursor]
+		}
+		return
+	}
+	for _, d := range x.old {
+		if !x.hasDep(d) {
+			e.removeReaderLocked(d, t.id)
+		}
+	}
+	t.deps = x.deps
+}
+
+// markReadersLocked marks the tasks in ids dirty, except those in skip.
+func (e *Engine) markReadersLocked(ids, skip []uint32) {
+	for _, id := range ids {
+		if len(skip) > 0 && containsID(skip, id) {
+			continue
+		}
+		e.markDirtyLocked(e.tasks[id])
+	}
+}
+
+func containsID(ids []uint32, id uint32) bool {
+	for _, v := range ids {
+		if v == id {
+			return true
+		}
+	}
+	return false
+}
+
+// markDirtyLocked records that something t read has changed.
+func (e *Engine) markDirtyLocked(t *Task) {
+	switch t.st() {
+	case stDone:
+		t.setSt(stDirty)
+		e.dirty.push(t)
+		e.stats.invalidated++
+	case stRunning:
+		if !t.exec.dirtyAgain {
+			t.exec.dirtyAgain = true
+			e.stats.invalidated++
+		}
+	}
+}
+
+// NewCell stores value in the next cell of the running execution of run and
+// returns the cell's Raw.
+func (e *Engine) NewCell(run *Run, value any, typ *Type) (Raw, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x := run.x.Load()
+	if x == nil {
+		return Raw{}, ErrTaskReturned
+	}
+	x.cells = append(x.cells, cell{value: value, typ: typ})
+	return Raw{Eng: e.id, Task: x.t.id, Slot: uint32(len(x.cells))}, nil
+}

@@ -1,0 +1,661 @@
+package engine
+
+import (
+	"fmt"
+)
+
+// maxInlineDepth bounds how deeply a goroutine runs tasks inline, so that a
+// long chain of fresh tasks cannot exhaust its stack; deeper tasks are handed
+// to other workers.
+const maxInlineDepth = 200
+
+// maxFollow bounds how many outputs a read follows before it checks whether
+// they form a cycle.
+const maxFollow = 64
+
+// smallSet is the size up to which dependency sets are searched linearly.
+const smallSet = 8
+
+type waiter struct {
+	ch chan struct{}
+	x  *execution // nil for reads from outside any task
+}
+
+type levelWaiter struct {
+	h  int32 // woken once the level is above h
+	ch chan struct{}
+}
+
+// Read returns the value r points at, on behalf of the running execution of
+// run, and records the dependency. The error is the task's error when the task
+// failed, or one of the engine's errors.
+func (e *Engine) Read(run *Run, r Raw) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, err := e.beginReadLocked(run, r)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { x.inflight-- }()
+	v, _, err := e.readLocked(x, r, false)
+	return v, err
+}
+
+// beginReadLocked checks a read of r through run and returns the execution
+// it is for, counted as having a read in progress.
+func (e *Engine) beginReadLocked(run *Run, r Raw) (*execution, error) {
+	if run.e != e {
+		return nil, ErrForeign
+	}
+	x := run.x.Load()
+	if x == nil {
+		return nil, ErrTaskReturned
+	}
+	if err := e.checkRawLocked(r); err != nil {
+		return nil, err
+	}
+	x.inflight++
+	return x, nil
+}
+
+// Resolve follows r through task outputs to the cell it ends at, on behalf
+// of the running execution of run, recording a dependency on each output it
+// follows (but not on the cell).
+func (e *Engine) Resolve(run *Run, r Raw) (Raw, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, err := e.beginReadLocked(run, r)
+	if err != nil {
+		return Raw{}, err
+	}
+	defer func() { x.inflight-- }()
+	_, c, err := e.readLocked(x, r, true)
+	return c, err
+}
+
+func (e *Engine) checkRawLocked(r Raw) error {
+	switch {
+	case r.IsZero():
+		return ErrNullVc
+	case r.Eng != e.id:
+		return ErrForeign
+	case r.Task == 0 || int(r.Task) >= len(e.tasks):
+		return ErrInvalidVc
+	}
+	return nil
+}
+
+// levelLocked returns the lowest height with pending work: nothing at or
+// above it is known to be up to date.
+func (e *Engine) levelLocked() int32 {
+	return min(e.dirty.minHeight(), e.runningRe.minHeight())
+}
+
+// readLocked reads r for x, or with resolveOnly only follows r to a cell and
+// returns the cell's Raw. It may release mu while it waits or runs a task
+// inline.
+func (e *Engine) readLocked(x *execution, r Raw, resolveOnly bool) (any, Raw, error) {
+	v, err := e.readLoopLocked(x, &r, resolveOnly)
+	return v, r, err
+}
+
+func (e *Engine) readLoopLocked(x *execution, rp *Raw, resolveOnly bool) (any, error) {
+	for hops := 0; ; {
+		r := *rp
+		if resolveOnly && r.Slot != 0 {
+			return nil, nil
+		}
+		if e.closed {
+			return nil, ErrClosed
+		}
+		if x.finished {
+			return nil, ErrTaskReturned
+		}
+		if err := x.Err(); err != nil {
+			return nil, err
+		}
+		t := e.tasks[r.Task]
+		switch t.st() {
+		case stDone:
+			if t.height >= e.levelLocked() {
+				// Pending work below t may still change it.
+				if err := e.levelWaitLocked(x, t); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if r.Slot == 0 {
+				if err := e.observeLocked(x, t, 0, nil); err != nil {
+					return nil, err
+				}
+				if t.out.err != nil {
+					return nil, t.out.err
+				}
+				if own := t.out.vc; own.Task == t.id && !resolveOnly {
+					// The output is one of t's own cells: the
+					// dependency on the output covers it (see
+					// storeLocked).
+					return t.cells[own.Slot-1].value, nil
+				}
+				if hops++; hops > maxFollow {
+					if err := e.followCycleLocked(r); err != nil {
+						return nil, err
+					}
+				}
+				*rp = t.out.vc
+				continue
+			}
+			i := int(r.Slot - 1)
+			if i >= len(t.cells) || t.cells[i].typ == nil {
+				// Depend on the output so that the next execution of
+				// t makes this reader look again.
+				if err := e.observeLocked(x, t, 0, nil); err != nil {
+					return nil, err
+				}
+				return nil, fmt.Errorf("%w: %s#%d", ErrCellGone, t.Name(), i)
+			}
+			if err := e.observeLocked(x, t, r.Slot, nil); err != nil {
+				return nil, err
+			}
+			return t.cells[i].value, nil
+		case stRunning:
+			if r.Slot != 0 && int(r.Slot-1) < len(t.exec.cells) {
+				return e.readNewCellLocked(x, t, int(r.Slot-1))
+			}
+			if err := e.waitTaskLocked(x, t); err != nil {
+				return nil, err
+			}
+		case stDirty:
+			if t.height <= e.levelLocked() && x.depth < maxInlineDepth {
+				e.runInlineLocked(x, t)
+				continue
+			}
+			if err := e.waitTaskLocked(x, t); err != nil {
+				return nil, err
+			}
+		case stNew, stQueued:
+			if x.depth < maxInlineDepth {
+				e.runInlineLocked(x, t)
+				continue
+			}
+			if err := e.waitTaskLocked(x, t); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// readNewCellLocked reads cell i that the running task t created in its
+// current execution.
+func (e *Engine) readNewCellLocked(x *execution, t *Task, i int) (any, error) {
+	nc := &t.exec.cells[i]
+	if t == x.t {
+		return nc.value, nil
+	}
+	if err := e.observeLocked(x, t, uint32(i+1), nc); err != nil {
+		return nil, err
+	}
+	return nc.value, nil
+}
+
+// runInlineLocked runs t, which is fresh or dirty at the current level, on
+// x's goroutine. It releases mu while t runs.
+func (e *Engine) runInlineLocked(x *execution, t *Task) {
+	child := e.startLocked(t, x.th, x)
+	h := e.holdLocked(t)
+	more := x.extra()
+	more.waitOn = append(more.waitOn, h)
+	e.executeLocked(child)
+	more.waitOn = removeHold(more.waitOn, h)
+	e.releaseLocked(h)
+}
+
+func removeHold(hs []*hold, h *hold) []*hold {
+	for i, v := range hs {
+		if v == h {
+			last := len(hs) - 1
+			hs[i] = hs[last]
+			hs[last] = nil
+			return hs[:last]
+		}
+	}
+	return hs
+}
+
+// observeLocked records that x has read slot of t. nc is the cell of t's
+// running execution that x read, if it read one.
+func (e *Engine) observeLocked(x *execution, t *Task, slot uint32, nc *cell) error {
+	if x.t.height <= t.height {
+		if err := e.raiseLocked(x.t, t.height+1, t); err != nil {
+			return err
+		}
+	}
+	if nc != nil {
+		nc.readers = append(nc.readers, x.t.id)
+	}
+	d := dep{task: t.id, slot: slot}
+	if !x.diverged {
+		if x.cursor < len(x.old) && x.old[x.cursor] == d {
+			x.cursor++
+			return nil
+		}
+		if x.cursor > 0 && x.old[x.cursor-1] == d {
+			return nil
+		}
+		x.diverge()
+	}
+	if x.hasNewDep(d) {
+		return nil
+	}
+	x.addDep(d)
+	if !x.hadOldDep(d) {
+		e.addReaderLocked(t, slot, x.t.id)
+	}
+	return nil
+}
+
+func (x *execution) diverge() {
+	x.diverged = true
+	if len(x.old) == 0 {
+		// Nothing to copy, and nothing of old to overwrite: use the
+		// task's own room.
+		x.deps = x.t.inlDeps[:0:len(x.t.inlDeps)]
+		return
+	}
+	x.deps = append([]dep(nil), x.old[:x.cursor]...)
+	if rest := x.old[x.cursor:]; len(rest) > smallSet {
+		more := x.extra()
+		more.oldSet = make(map[dep]struct{}, len(rest))
+		for _, d := range rest {
+			more.oldSet[d] = struct{}{}
+		}
+	}
+	if len(x.deps) > smallSet {
+		more := x.extra()
+		more.seen = make(map[dep]struct{}, len(x.deps))
+		for _, d := range x.deps {
+			more.seen[d] = struct{}{}
+		}
+	}
+}
+
+func (x *execution) hasNewDep(d dep) bool {
+	if x.more != nil && x.more.seen != nil {
+		_, ok := x.more.seen[d]
+		return ok
+	}
+	for _, v := range x.deps {
+		if v == d {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *execution) addDep(d dep) {
+	x.deps = append(x.deps, d)
+	if x.more != nil && x.more.seen != nil {
+		x.more.seen[d] = struct{}{}
+	} else if len(x.deps) > smallSet {
+		seen := make(map[dep]struct{}, 2*len(x.deps))
+		for _, v := range x.deps {
+			seen[v] = struct{}{}
+		}
+		x.extra().seen = seen
+	}
+}
+
+// hadOldDep reports whether d is among the previous execution's
+// dependencies that this one has not repeated in order, whose reader edges
+// therefore still exist.
+func (x *execution) hadOldDep(d dep) bool {
+	if x.more != nil && x.more.oldSet != nil {
+		_, ok := x.more.oldSet[d]
+		return ok
+	}
+	for _, v := range x.old[x.cursor:] {
+		if v == d {
+			return true
+		}
+	}
+	return false
+}
+
+// hasDep reports whether the execution recorded d.
+func (x *execution) hasDep(d dep) bool {
+	if !x.diverged {
+		for _, v := range x.old[:x.cursor] {
+			if v == d {
+				return true
+			}
+		}
+		return false
+	}
+	return x.hasNewDep(d)
+}
+
+func (e *Engine) addReaderLocked(t *Task, slot uint32, reader uint32) {
+	if slot == 0 {
+		if t.outReaders == nil {
+			t.outReaders = t.inlReaders[:0:len(t.inlReaders)]
+		}
+		t.outReaders = append(t.outReaders, reader)
+		return
+	}
+	i := int(slot - 1)
+	for len(t.cells) <= i {
+		// A cell that so far exists only in t's running execution.
+		t.cells = append(t.cells, cell{})
+	}
+	t.cells[i].readers = append(t.cells[i].readers, reader)
+}
+
+func (e *Engine) removeReaderLocked(d dep, reader uint32) {
+	t := e.tasks[d.task]
+	var list *[]uint32
+	if d.slot == 0 {
+		list = &t.outReaders
+	} else if i := int(d.slot - 1); i < len(t.cells) {
+		list = &t.cells[i].readers
+	} else {
+		return
+	}
+	ids := *list
+	for i, id := range ids {
+		if id == reader {
+			last := len(ids) - 1
+			ids[i] = ids[last]
+			*list = ids[:last]
+			return
+		}
+	}
+}
+
+// waitTaskLocked blocks x until t's execution ends. It releases mu while it
+// waits.
+func (e *Engine) waitTaskLocked(x *execution, t *Task) error {
+	if err := e.waitCycleLocked(x, t); err != nil {
+		return err
+	}
+	if x.t.height <= t.height {
+		if err := e.raiseLocked(x.t, t.height+1, t); err != nil {
+			return err
+		}
+	}
+	h := e.holdLocked(t)
+	more := x.extra()
+	more.waitOn = append(more.waitOn, h)
+	// A dirty task starts only once no running re-execution is below it,
+	// so whatever waits for x must be above t too.
+	e.raiseWaitersLocked(x.t)
+	w := &waiter{ch: make(chan struct{}), x: x}
+	e.taskWaiters[t] = append(e.taskWaiters[t], w)
+	if t.st() == stNew {
+		e.enqueueLocked(t)
+	}
+	e.kickLocked(0)
+	err := e.blockLocked(x, w.ch)
+	e.removeWaiterLocked(t, w)
+	more.waitOn = removeHold(more.waitOn, h)
+	e.releaseLocked(h)
+	return err
+}
+
+func (e *Engine) removeWaiterLocked(t *Task, w *waiter) {
+	ws := e.taskWaiters[t]
+	for i, v := range ws {
+		if v == w {
+			ws = append(ws[:i], ws[i+1:]...)
+			if len(ws) == 0 {
+				delete(e.taskWaiters, t)
+			} else {
+				e.taskWaiters[t] = ws
+			}
+			return
+		}
+	}
+}
+
+// wakeTaskLocked wakes every execution waiting for t.
+func (e *Engine) wakeTaskLocked(t *Task) {
+	if len(e.taskWaiters) == 0 {
+		return
+	}
+	ws, ok := e.taskWaiters[t]
+	if !ok {
+		return
+	}
+	delete(e.taskWaiters, t)
+	for _, w := range ws {
+		close(w.ch)
+	}
+}
+
+// levelWaitLocked blocks x until the level is above t's height, so that
+// nothing pending can still change t. It releases mu while it waits.
+func (e *Engine) levelWaitLocked(x *execution, t *Task) error {
+	if x.t.height <= t.height {
+		if err := e.raiseLocked(x.t, t.height+1, t); err != nil {
+			return err
+		}
+	}
+	if e.levelLocked() > t.height {
+		return nil
+	}
+	lw := &levelWaiter{h: t.height, ch: make(chan struct{})}
+	e.levelWaiters = append(e.levelWaiters, lw)
+	// Whatever waits for x must stay above x, or the level could never
+	// pass t.
+	e.raiseWaitersLocked(x.t)
+	e.kickLocked(0)
+	err := e.blockLocked(x, lw.ch)
+	for i, v := range e.levelWaiters {
+		if v == lw {
+			e.levelWaiters = append(e.levelWaiters[:i], e.levelWaiters[i+1:]...)
+			break
+		}
+	}
+	return err
+}
+
+// wakeLevelLocked wakes the level waiters the current level has passed.
+func (e *Engine) wakeLevelLocked() {
+	if len(e.levelWaiters) == 0 {
+		return
+	}
+	l := e.levelLocked()
+	kept := e.levelWaiters[:0]
+	for _, lw := range e.levelWaiters {
+		if l > lw.h {
+			close(lw.ch)
+		} else {
+			kept = append(kept, lw)
+		}
+	}
+	clear(e.levelWaiters[len(kept):])
+	e.levelWaiters = kept
+}
+
+// raiseLocked raises t's height to at least h, and the heights of everything
+// that read t, transitively, above it. Reaching origin means origin depends
+// on t, so t reading origin would close a cycle: that is reported instead.
+//
+// While re-executions run, executions that wait for a raised task are raised
+// too: a dirty task starts only once no running re-execution is below it, so
+// a re-execution that waited for a task above it would wait forever. Without
+// running re-executions nothing can block that way, and the walk is skipped
+// (it would otherwise revisit every ancestor of a deep chain of fresh tasks
+// each time one of them finishes).
+func (e *Engine) raiseLocked(t *Task, h int32, origin *Task) error {
+	type item struct {
+		t *Task
+		h int32
+	}
+	stack := []item{{t, h}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n := it.t
+		if n == origin {
+			return e.graphCycleLocked(t, origin)
+		}
+		if n.height >= it.h {
+			continue
+		}
+		n.height = it.h
+		if n.heapIdx != noHeap {
+			if n.st() == stDirty {
+				e.dirty.fix(n)
+			} else {
+				e.runningRe.fix(n)
+			}
+		}
+		next := it.h + 1
+		for _, id := range n.outReaders {
+			stack = append(stack, item{e.tasks[id], next})
+		}
+		for i := range n.cells {
+			for _, id := range n.cells[i].readers {
+				stack = append(stack, item{e.tasks[id], next})
+			}
+		}
+		if len(e.runningRe) > 0 {
+			e.forWaitersLocked(n, func(w *Task) { stack = append(stack, item{w, next}) })
+		}
+	}
+	if len(e.levelWaiters) > 0 {
+		e.wakeLevelLocked()
+	}
+	return nil
+}
+
+// forWaitersLocked calls f with the task of every execution that waits for
+// n or runs it inline.
+func (e *Engine) forWaitersLocked(n *Task, f func(*Task)) {
+	if n.st() == stRunning && n.exec.parent != nil {
+		f(n.exec.parent.t)
+	}
+	if len(e.taskWaiters) == 0 {
+		return
+	}
+	for _, w := range e.taskWaiters[n] {
+		if w.x != nil {
+			f(w.x.t)
+		}
+	}
+}
+
+// raiseWaitersLocked raises every execution that waits for t, directly or
+// through others, above what it waits for (see raiseLocked).
+func (e *Engine) raiseWaitersLocked(t *Task) {
+	if len(e.runningRe) == 0 {
+		return
+	}
+	e.forWaitersLocked(t, func(w *Task) {
+		// No origin: w waiting for t was checked for cycles when the
+		// wait began.
+		_ = e.raiseLocked(w, t.height+1, nil)
+	})
+}
+
+// waitCycleLocked reports the cycle that x waiting for t would close.
+func (e *Engine) waitCycleLocked(x *execution, t *Task) error {
+	if t == x.t {
+		return &CycleError{Tasks: []string{t.Name(), t.Name()}}
+	}
+	// Depth-first search along "waits for" from t, looking for x's task.
+	parent := map[*Task]*Task{t: nil}
+	stack := []*Task{t}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n.st() != stRunning {
+			continue
+		}
+		if n.exec.more == nil {
+			continue
+		}
+		for _, h := range n.exec.more.waitOn {
+			m := h.t
+			if _, seen := parent[m]; seen {
+				continue
+			}
+			parent[m] = n
+			if m == x.t {
+				// x -> t -> ... -> n -> x
+				path := []string{x.t.Name()}
+				var rev []string
+				for c := n; c != nil; c = parent[c] {
+					rev = append(rev, c.Name())
+				}
+				for i := len(rev) - 1; i >= 0; i-- {
+					path = append(path, rev[i])
+				}
+				path = append(path, x.t.Name())
+				return &CycleError{Tasks: path}
+			}
+			stack = append(stack, m)
+		}
+	}
+	return nil
+}
+
+// graphCycleLocked builds the error for t reading origin when origin already
+// depends on t through recorded edges.
+func (e *Engine) graphCycleLocked(t, origin *Task) error {
+	// Breadth-first search from t along reader edges to origin gives
+	// origin's dependency path back to t.
+	parent := map[*Task]*Task{t: nil}
+	queue := []*Task{t}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		visit := func(id uint32) bool {
+			m := e.tasks[id]
+			if _, seen := parent[m]; seen {
+				return false
+			}
+			parent[m] = n
+			queue = append(queue, m)
+			return m == origin
+		}
+		found := false
+		for _, id := range n.outReaders {
+			found = found || visit(id)
+		}
+		for i := range n.cells {
+			for _, id := range n.cells[i].readers {
+				found = found || visit(id)
+			}
+		}
+		if found {
+			break
+		}
+	}
+	// origin reads ... reads t, and t reads origin.
+	path := []string{t.Name()}
+	for c := origin; c != nil; c = parent[c] {
+		path = append(path, c.Name())
+	}
+	return &CycleError{Tasks: path}
+}
+
+// followCycleLocked reports whether following outputs from r loops.
+func (e *Engine) followCycleLocked(r Raw) error {
+	seen := map[uint32]bool{}
+	var names []string
+	for r.Slot == 0 {
+		t := e.tasks[r.Task]
+		if seen[t.id] {
+			names = append(names, t.Name())
+			return &CycleError{Tasks: names}
+		}
+		seen[t.id] = true
+		names = append(names, t.Name())
+		if t.st() != stDone || t.out.err != nil {
+			return nil
+		}
+		r = t.out.vc
+	}
+	return nil
+}

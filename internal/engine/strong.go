@@ -1,0 +1,234 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+)
+
+// Reads from outside any task are strongly consistent: they return what a
+// from-scratch computation over the current inputs would. A task that is
+// done and below the level cannot be affected by pending work (everything
+// that could change it is dirty or running below it), so a strong read
+// follows its target like a task's read does, but waits on channels instead
+// of recording dependencies.
+//
+// A steady stream of edits could keep the level low forever and starve such
+// a read. So edits are deferred while a strong read (or WaitIdle) is in
+// progress, and applied as soon as none is; a read that starts while edits
+// are deferred waits for them to be applied first, since it must see them.
+
+// ReadStrong returns the value r points at once everything it depends on is
+// up to date with the current inputs. It records no dependency.
+func (e *Engine) ReadStrong(ctx context.Context, r Raw) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.checkRawLocked(r); err != nil {
+		return nil, err
+	}
+	if err := e.beginStrongLocked(ctx); err != nil {
+		return nil, err
+	}
+	defer e.endStrongLocked()
+	var holds []*hold
+	defer func() {
+		for _, h := range holds {
+			e.releaseLocked(h)
+		}
+	}()
+	for hops := 0; ; {
+		if e.closed {
+			return nil, ErrClosed
+		}
+		t := e.tasks[r.Task]
+		switch t.st() {
+		case stDone:
+			if t.height >= e.levelLocked() {
+				if e.helpLocked(ctx, func() bool { return t.st() != stDone || t.height < e.levelLocked() }) {
+					continue
+				}
+				lw := &levelWaiter{h: t.height, ch: make(chan struct{})}
+				e.levelWaiters = append(e.levelWaiters, lw)
+				err := e.blockOutsideLocked(ctx, lw.ch)
+				e.removeLevelWaiterLocked(lw)
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if r.Slot != 0 {
+				return e.cellValueLocked(t, r)
+			}
+			if t.out.err != nil {
+				return nil, t.out.err
+			}
+			if hops++; hops > maxFollow {
+				if err := e.followCycleLocked(r); err != nil {
+					return nil, err
+				}
+			}
+			r = t.out.vc
+		default:
+			if r.Slot != 0 && t.st() == stRunning && int(r.Slot-1) < len(t.exec.cells) {
+				// The cell exists already; its value is final for
+				// this execution, which reads only settled values.
+				return t.exec.cells[r.Slot-1].value, nil
+			}
+			if t.st() == stNew {
+				e.enqueueLocked(t)
+			}
+			holds = append(holds, e.holdLocked(t))
+			if e.helpLocked(ctx, func() bool { return t.st() == stDone }) {
+				continue
+			}
+			w := &waiter{ch: make(chan struct{})}
+			e.taskWaiters[t] = append(e.taskWaiters[t], w)
+			e.kickLocked(0)
+			err := e.blockOutsideLocked(ctx, w.ch)
+			e.removeWaiterLocked(t, w)
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// helpLocked runs runnable tasks on the calling goroutine, which is outside
+// any task, until done reports true, and reports whether it did. A read that
+// would otherwise hand work to a worker and sleep until it is finished gets
+// its answer sooner this way. It helps only when ctx cannot be cancelled:
+// while a task runs here, the read could not return early.
+func (e *Engine) helpLocked(ctx context.Context, done func() bool) bool {
+	if ctx.Done() != nil || e.free == 0 || len(e.slotWaiters) > 0 || e.closed {
+		return false
+	}
+	e.free--
+	e.workers.Add(1) // Close waits for the tasks run here too
+	defer e.workers.Done()
+	th := &thread{holdsSlot: true}
+	for !e.closed && !done() && len(e.slotWaiters) == 0 {
+		t := e.pickLocked()
+		if t == nil {
+			break
+		}
+		x := e.startLocked(t, th, nil)
+		e.kickLocked(0)
+		e.executeLocked(x)
+	}
+	e.releaseSlotLocked()
+	return done()
+}
+
+func (e *Engine) cellValueLocked(t *Task, r Raw) (any, error) {
+	i := int(r.Slot - 1)
+	if i >= len(t.cells) || t.cells[i].typ == nil {
+		return nil, fmt.Errorf("%w: %s#%d", ErrCellGone, t.Name(), i)
+	}
+	return t.cells[i].value, nil
+}
+
+func (e *Engine) removeLevelWaiterLocked(lw *levelWaiter) {
+	for i, v := range e.levelWaiters {
+		if v == lw {
+			e.levelWaiters = append(e.levelWaiters[:i], e.levelWaiters[i+1:]...)
+			return
+		}
+	}
+}
+
+// blockOutsideLocked waits, with mu released, until ch is closed or ctx is
+// done.
+func (e *Engine) blockOutsideLocked(ctx context.Context, ch <-chan struct{}) error {
+	if e.closed {
+		// Close has woken everyone already; ch would never be closed.
+		return ErrClosed
+	}
+	e.mu.Unlock()
+	var err error
+	select {
+	case <-ch:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	e.mu.Lock()
+	if err == nil && e.closed {
+		err = ErrClosed
+	}
+	return err
+}
+
+// beginStrongLocked waits until no edit made before the call is still
+// deferred, then registers a strong reader, which defers later edits.
+func (e *Engine) beginStrongLocked(ctx context.Context) error {
+	for len(e.pending) > 0 {
+		if e.closed {
+			return ErrClosed
+		}
+		ch := make(chan struct{})
+		e.applied = append(e.applied, ch)
+		if err := e.blockOutsideLocked(ctx, ch); err != nil {
+			return err
+		}
+	}
+	if e.closed {
+		return ErrClosed
+	}
+	e.strongReaders++
+	return nil
+}
+
+func (e *Engine) endStrongLocked() {
+	e.strongReaders--
+	e.settleLocked()
+}
+
+// WaitIdle blocks until no task is queued, dirty or running: everything
+// called so far has run and is up to date with the inputs.
+func (e *Engine) WaitIdle(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.beginStrongLocked(ctx); err != nil {
+		return err
+	}
+	defer e.endStrongLocked()
+	for !e.quiescentLocked() {
+		if e.closed {
+			return ErrClosed
+		}
+		ch := make(chan struct{})
+		e.idle = append(e.idle, ch)
+		if err := e.blockOutsideLocked(ctx, ch); err != nil {
+			return err
+		}
+	}
+	if e.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+func (e *Engine) quiescentLocked() bool {
+	return e.freshCount == 0 && len(e.dirty) == 0 && e.running == 0
+}
+
+// settleLocked wakes WaitIdle callers once nothing is left to do, and
+// applies deferred edits once no strong reader is left.
+func (e *Engine) settleLocked() {
+	if len(e.idle) > 0 && e.quiescentLocked() {
+		for _, ch := range e.idle {
+			close(ch)
+		}
+		e.idle = e.idle[:0]
+	}
+	if len(e.pending) == 0 || e.strongReaders > 0 || e.closed {
+		return
+	}
+	pending := e.pending
+	e.pending = nil
+	for _, apply := range pending {
+		apply()
+	}
+	for _, ch := range e.applied {
+		close(ch)
+	}
+	e.applied = e.applied[:0]
+}

@@ -1,0 +1,226 @@
+package engine
+
+import (
+	"context"
+	"math"
+	"sync/atomic"
+)
+
+// Raw is the type-erased form of every Vc: a task's output (Slot 0) or one of
+// its cells (Slot i+1 for cell i). The zero Raw is the null Vc.
+type Raw struct {
+	Eng  uint32
+	Task uint32
+	Slot uint32
+}
+
+// IsCell reports whether r names a cell rather than a task's output.
+func (r Raw) IsCell() bool { return r.Slot != 0 }
+
+// IsZero reports whether r is the null Vc.
+func (r Raw) IsZero() bool { return r == Raw{} }
+
+// Type describes the values of one Go type as the engine needs them.
+type Type struct {
+	// Name is the Go type's name, for messages.
+	Name string
+	// Equal reports whether two values of the type are equal; an equal
+	// recomputed value stops invalidation (early cutoff).
+	Equal func(a, b any) bool
+}
+
+// Result is what a task function produced: a value to store in a new cell, a
+// Raw to use as the output as it is, or an error.
+type Result struct {
+	Value any
+	Type  *Type
+	Vc    Raw
+	IsVc  bool
+	Err   error
+}
+
+// Func is a registered task function.
+type Func struct {
+	// Name identifies the function; it is part of every task's identity.
+	Name string
+	// Run executes the function for args. ctx is the execution's context:
+	// reads made through it are tracked.
+	Run func(ctx context.Context, args any) Result
+	// Format renders args for debug names, without the function name or
+	// parentheses.
+	Format func(args any) string
+}
+
+type taskState uint32
+
+const (
+	stNew     taskState = iota // never ran, or its last execution was abandoned; not scheduled
+	stQueued                   // fresh, waiting in the fresh queue
+	stRunning                  // executing
+	stDone                     // up to date as far as the engine knows
+	stDirty                    // ran before, something it read changed; waiting in the dirty heap
+)
+
+// noHeap is heapIdx of a task in neither heap.
+const noHeap = -1
+
+// Task is one node of the graph: a function applied to arguments, or a State.
+// All fields are guarded by Engine.mu except state, which is also loaded
+// atomically on the call fast path.
+type Task struct {
+	state    atomic.Uint32 // a taskState
+	id       uint32
+	height   int32
+	heapIdx  int32
+	interest int32  // holders of a fresh phase; see hold
+	phase    uint32 // bumped whenever a fresh phase ends
+	pinned   bool   // the current fresh phase cannot be abandoned
+	isState  bool
+	execs    uint32 // completed executions
+
+	fn   *Func
+	args any
+
+	out        output
+	outReaders []uint32
+	cells      []cell
+	deps       []dep
+	exec       *execution // while running
+
+	// Room for the common small case, so that a typical task is one
+	// allocation and one stretch of memory: propagation touches many tasks,
+	// and each separate allocation is another cache miss.
+	inlCell    [1]cell
+	inlDeps    [2]dep
+	inlReaders [2]uint32
+}
+
+func (t *Task) st() taskState          { return taskState(t.state.Load()) }
+func (t *Task) setSt(s taskState)      { t.state.Store(uint32(s)) }
+func (t *Task) freshRunning() bool     { return t.st() == stRunning && !t.exec.reexec }
+func (t *Task) inFreshPhase() bool     { return t.st() == stQueued || t.freshRunning() }
+func (t *Task) outputRaw(e uint32) Raw { return Raw{Eng: e, Task: t.id} }
+
+// Name returns the task's debug name, such as wordCount("a.txt").
+func (t *Task) Name() string {
+	if t.fn == nil {
+		return "?"
+	}
+	return t.fn.Name + "(" + t.fn.Format(t.args) + ")"
+}
+
+// ID returns the task's index in its engine's table.
+func (t *Task) ID() uint32 { return t.id }
+
+type output struct {
+	vc  Raw // where the output points, when err is nil
+	err error
+}
+
+func (o output) equal(p output) bool {
+	if (o.err == nil) != (p.err == nil) {
+		return false
+	}
+	if o.err != nil {
+		return o.err.Error() == p.err.Error()
+	}
+	return o.vc == p.vc
+}
+
+// cell is a value slot. In Task.cells, readers are the dependency edges of
+// the cell; a cell with a nil typ is a placeholder that only carries edges
+// (for cells that exist only in a running execution). In execution.cells,
+// readers lists the tasks that saw the new value before the execution ended.
+type cell struct {
+	value   any
+	typ     *Type
+	readers []uint32
+}
+
+func (c *cell) same(d *cell) bool {
+	return c.typ != nil && c.typ == d.typ && c.typ.Equal(c.value, d.value)
+}
+
+// dep is a dependency edge from a reader to a slot of a task.
+type dep struct {
+	task uint32
+	slot uint32
+}
+
+// taskHeap is a min-heap of tasks by height. Each task records its index so
+// that it can be fixed or removed when its height changes.
+type taskHeap []*Task
+
+func (h taskHeap) minHeight() int32 {
+	if len(h) == 0 {
+		return math.MaxInt32
+	}
+	return h[0].height
+}
+
+func (h *taskHeap) push(t *Task) {
+	t.heapIdx = int32(len(*h))
+	*h = append(*h, t)
+	h.up(len(*h) - 1)
+}
+
+func (h *taskHeap) pop() *Task {
+	t := (*h)[0]
+	h.remove(t)
+	return t
+}
+
+func (h *taskHeap) remove(t *Task) {
+	i := int(t.heapIdx)
+	last := len(*h) - 1
+	if i != last {
+		h.swap(i, last)
+	}
+	(*h)[last] = nil
+	*h = (*h)[:last]
+	t.heapIdx = noHeap
+	if i != last {
+		h.down(i)
+		h.up(i)
+	}
+}
+
+func (h taskHeap) fix(t *Task) {
+	h.down(int(t.heapIdx))
+	h.up(int(t.heapIdx))
+}
+
+func (h taskHeap) swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIdx = int32(i)
+	h[j].heapIdx = int32(j)
+}
+
+func (h taskHeap) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].height <= h[i].height {
+			return
+		}
+		h.swap(i, p)
+		i = p
+	}
+}
+
+func (h taskHeap) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h[r].height < h[l].height {
+			m = r
+		}
+		if h[i].height <= h[m].height {
+			return
+		}
+		h.swap(i, m)
+		i = m
+	}
+}

@@ -1,0 +1,150 @@
+package cellar
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/cellar-go/cellar/internal/codec"
+	"github.com/cellar-go/cellar/internal/engine"
+)
+
+// memo is the table of a task function's tasks, keyed by its arguments
+// (one value, or a struct of all of them). A task's identity is its
+// function's name and the deterministic encoding of its arguments; since
+// comparable values are == exactly when their encodings are equal, the
+// typed map finds the same task the encoding would, without encoding on
+// every call. Arguments that are not == to themselves (a NaN somewhere) are
+// looked up by their encoding instead.
+type memo[K comparable] struct {
+	e  *Engine
+	fn engine.Func
+
+	// When K holds Vcs, calls whose Vcs point at task outputs go through a
+	// resolver task that resolves them to cells first, so that two handles
+	// of one cell share one task.
+	vcs      *vcFields
+	resolver engine.Func
+
+	mu       sync.RWMutex
+	tasks    map[K]*engine.Task
+	byKey    map[string]*engine.Task // keys that are not == to themselves
+	resolves map[K]*engine.Task      // resolver tasks
+}
+
+func (m *memo[K]) init(e *Engine, name string, run func(context.Context, K) engine.Result, format func(K) string) {
+	m.e = e
+	m.tasks = make(map[K]*engine.Task)
+	m.fn = engine.Func{
+		Name:   name,
+		Run:    func(ctx context.Context, args any) engine.Result { return run(ctx, args.(K)) },
+		Format: func(args any) string { return format(args.(K)) },
+	}
+	m.vcs = vcFieldsOf(reflect.TypeFor[K]())
+	if m.vcs != nil {
+		m.resolves = make(map[K]*engine.Task)
+		m.resolver = engine.Func{
+			Name:   name + "/resolve",
+			Run:    m.resolve,
+			Format: m.fn.Format,
+		}
+	}
+}
+
+// call returns the output of the task for k, creating and scheduling it if
+// needed.
+func (m *memo[K]) call(ctx context.Context, k K) engine.Raw {
+	if m.vcs != nil && m.unresolved(k) {
+		return m.raw(m.lookup(ctx, &m.resolver, m.resolves, k))
+	}
+	return m.raw(m.lookup(ctx, &m.fn, m.tasks, k))
+}
+
+// unresolved takes k by value so that only calls of functions with Vc
+// arguments pay for the copy reflection needs.
+func (m *memo[K]) unresolved(k K) bool {
+	return m.vcs.unresolved(reflect.ValueOf(&k).Elem())
+}
+
+func (m *memo[K]) raw(t *engine.Task) engine.Raw {
+	return engine.Raw{Eng: m.e.core.ID(), Task: t.ID()}
+}
+
+func (m *memo[K]) lookup(ctx context.Context, fn *engine.Func, tasks map[K]*engine.Task, k K) *engine.Task {
+	core := m.e.core
+	m.mu.RLock()
+	t, ok := tasks[k]
+	m.mu.RUnlock()
+	if ok {
+		core.Touch(ctx, t)
+		return t
+	}
+	if k != k {
+		return m.lookupByKey(ctx, fn, k)
+	}
+	m.mu.Lock()
+	t, ok = tasks[k]
+	if !ok {
+		t = core.NewTask(ctx, fn, k)
+		tasks[k] = t
+	}
+	m.mu.Unlock()
+	if ok {
+		core.Touch(ctx, t)
+	}
+	return t
+}
+
+func (m *memo[K]) lookupByKey(ctx context.Context, fn *engine.Func, k K) *engine.Task {
+	key, err := codec.AppendKey([]byte(fn.Name+"\x00"), reflect.ValueOf(&k).Elem())
+	if err != nil {
+		// Not encodable either (a pointer next to a NaN): such a call
+		// cannot be recognised again, so it gets a task of its own.
+		return m.e.core.NewTask(ctx, fn, k)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byKey == nil {
+		m.byKey = make(map[string]*engine.Task)
+	}
+	if t, ok := m.byKey[string(key)]; ok {
+		m.e.core.Touch(ctx, t)
+		return t
+	}
+	t := m.e.core.NewTask(ctx, fn, k)
+	m.byKey[string(key)] = t
+	return t
+}
+
+// resolve is the resolver task's function: it resolves the Vcs in its
+// arguments to cells, with a dependency on every output it follows, and
+// returns the output of the task for the resolved arguments.
+func (m *memo[K]) resolve(ctx context.Context, args any) engine.Result {
+	k := args.(K)
+	v := reflect.ValueOf(&k).Elem()
+	if err := m.vcs.resolve(ctx, v); err != nil {
+		return engine.Result{Err: err}
+	}
+	return engine.Result{IsVc: true, Vc: m.raw(m.lookup(ctx, &m.fn, m.tasks, k))}
+}
+
+// key returns the task identity of k: the function name and the
+// deterministic encoding of the arguments. It is the same in every process
+// for arguments that hold no pointers or channels.
+func (m *memo[K]) key(k K) ([]byte, error) {
+	return codec.AppendKey([]byte(m.fn.Name+"\x00"), reflect.ValueOf(&k).Elem())
+}
+
+// formatArgs renders task arguments for debug names.
+func formatArgs(args ...any) string {
+	var b strings.Builder
+	for i, a := range args {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%#v", a)
+	}
+	return b.String()
+}

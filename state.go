@@ -1,0 +1,60 @@
+package cellar
+
+import (
+	"context"
+
+	"github.com/cellar-go/cellar/internal/engine"
+)
+
+// State is a mutable input of the engine: a value that task functions read
+// and that code outside the engine sets. Setting a different value re-runs
+// exactly the tasks that read it, and from there whatever their changes
+// affect.
+//
+// A State is safe for use by multiple goroutines.
+type State[T any] struct {
+	e *Engine
+	t *engine.Task
+}
+
+// stateFunc names states in debug output: State("name").
+var stateFunc = &engine.Func{Name: "State", Format: func(args any) string { return formatArgs(args) }}
+
+// NewState returns a state holding initial. name appears in debug output and
+// error chains; it need not be unique.
+func NewState[T any](e *Engine, name string, initial T) *State[T] {
+	return &State[T]{e: e, t: e.core.NewState(stateFunc, name, initial, typeFor[T]())}
+}
+
+// Get returns the state's value. Inside a task function the task then
+// depends on the state and runs again when it changes. Outside any task Get
+// returns the latest value set, even if the tasks that read it have not been
+// updated yet.
+func (s *State[T]) Get(ctx context.Context) T {
+	if run := engine.FromContext(ctx); run != nil {
+		v, err := run.Engine().Read(run, s.vc().r)
+		if err == nil {
+			return v.(T)
+		}
+		// The execution is being abandoned or has returned, or the
+		// engine closed: nothing depends on this read any more.
+	}
+	return s.e.core.StateValue(s.t).(T)
+}
+
+// Set replaces the value. A value equal to the current one (by the same
+// comparison the engine uses for cells) changes nothing. Tasks that read the
+// state are re-run in the background; read an [OperationVc] strongly
+// consistently, or a Vc from outside any task, to wait for the result.
+func (s *State[T]) Set(v T) { s.e.core.SetState(s.t, v, false) }
+
+// SetUnconditionally replaces the value and re-runs the tasks that read it
+// even if the value is equal to the current one.
+func (s *State[T]) SetUnconditionally(v T) { s.e.core.SetState(s.t, v, true) }
+
+// Vc returns a Vc of the state's value, to pass to task functions.
+func (s *State[T]) Vc() Vc[T] { return s.vc() }
+
+func (s *State[T]) vc() Vc[T] {
+	return Vc[T]{r: engine.Raw{Eng: s.e.core.ID(), Task: s.t.ID(), Slot: 1}}
+}

@@ -1,0 +1,87 @@
+package cellar
+
+import (
+	"reflect"
+	"sync"
+
+	"github.com/cellar-go/cellar/internal/codec"
+	"github.com/cellar-go/cellar/internal/engine"
+)
+
+// types caches the engine's description of each Go type used in cells.
+var types sync.Map // reflect.Type -> *engine.Type
+
+func typeFor[T any]() *engine.Type {
+	rt := reflect.TypeFor[T]()
+	if t, ok := types.Load(rt); ok {
+		return t.(*engine.Type)
+	}
+	t, _ := types.LoadOrStore(rt, &engine.Type{Name: rt.String(), Equal: equalFor[T](rt)})
+	return t.(*engine.Type)
+}
+
+// equalFor returns how the engine decides that a recomputed value of type T
+// is unchanged: T's Equal method if it has one, == if T is comparable,
+// otherwise equality of the deterministic encodings (which compares the
+// contents of slices, maps and pointed-to values).
+func equalFor[T any](rt reflect.Type) func(a, b any) bool {
+	if rt.Implements(reflect.TypeFor[interface{ Equal(T) bool }]()) {
+		return func(a, b any) (eq bool) {
+			defer func() {
+				if recover() != nil {
+					eq = false
+				}
+			}()
+			return a.(interface{ Equal(T) bool }).Equal(b.(T))
+		}
+	}
+	if reflect.PointerTo(rt).Implements(reflect.TypeFor[interface{ Equal(T) bool }]()) {
+		return func(a, b any) (eq bool) {
+			defer func() {
+				if recover() != nil {
+					eq = false
+				}
+			}()
+			pa := a.(T)
+			return any(&pa).(interface{ Equal(T) bool }).Equal(b.(T))
+		}
+	}
+	if rt.Comparable() && !holdsInterface(rt) {
+		return func(a, b any) bool { return a == b }
+	}
+	if rt.Comparable() {
+		return func(a, b any) (eq bool) {
+			defer func() {
+				// An interface holding an uncomparable value.
+				if recover() != nil {
+					eq = encodedEqual(a, b)
+				}
+			}()
+			return a == b
+		}
+	}
+	return encodedEqual
+}
+
+func encodedEqual(a, b any) bool {
+	eq, err := codec.Equal(a, b)
+	return err == nil && eq
+}
+
+// holdsInterface reports whether == on values of type t may panic, which it
+// does when an interface inside holds an uncomparable value.
+func holdsInterface(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Array:
+		return holdsInterface(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if holdsInterface(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -17,6 +17,8 @@ import (
 
 var sink int
 
+var benchW = 3
+
 var fanOutWorkers = 2
 
 var sizes = []int{1000, 10000, 100000}
@@ -293,6 +295,36 @@ func BenchmarkSpin(b *testing.B) {
 	for b.Loop() {
 		sink = spin(3)
 	}
+}
+
+// BenchmarkBaselineSpin64 is BenchmarkParallelFanOut's work without the
+// engine: 64 spins on one goroutine, and split over two. Their ratio is the
+// best speed-up this machine allows.
+func BenchmarkBaselineSpin64(b *testing.B) {
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			for i := range 64 {
+				sink += spin(i)
+			}
+		}
+	})
+	b.Run("goroutines=2", func(b *testing.B) {
+		for b.Loop() {
+			var wg sync.WaitGroup
+			var sums [2]int
+			for g := range sums {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := g; i < 64; i += len(sums) {
+						sums[g] += spin(i)
+					}
+				}()
+			}
+			wg.Wait()
+			sink += sums[0] + sums[1]
+		}
+	})
 }
 
 func BenchmarkParallelFanOut(b *testing.B) {

@@ -74,6 +74,16 @@ func (m *memo[K]) raw(t *engine.Task) engine.Raw {
 
 func (m *memo[K]) lookup(ctx context.Context, fn *engine.Func, tasks map[K]*engine.Task, k K) *engine.Task {
 	core := m.e.core
+	if run := engine.FromContext(ctx); run != nil && run.Engine() == core {
+		// A re-execution mostly calls what the previous one did.
+		if t := run.Predict(fn); t != nil {
+			if a, ok := t.Args().(K); ok && a == k {
+				run.Confirm(t)
+				core.Touch(ctx, t)
+				return t
+			}
+		}
+	}
 	m.mu.RLock()
 	t, ok := tasks[k]
 	m.mu.RUnlock()

@@ -210,7 +210,7 @@ func (e *Engine) holdForCallerLocked(ctx context.Context, t *Task) {
 // execOf returns the execution of this engine that ctx belongs to, if any.
 func (e *Engine) execOf(ctx context.Context) *execution {
 	if r := FromContext(ctx); r != nil && r.e == e {
-		return r.x.Load()
+		return r.x
 	}
 	return nil
 }

@@ -5,8 +5,9 @@ import (
 	"runtime/debug"
 )
 
-// execution is one run of a task function. It is also the context.Context
-// the function receives, which is how reads find the task that makes them.
+// execution is one run of a task function. The function receives its Run as
+// its context, which is how reads find the execution that makes them.
+// Executions are reused once finished; Runs are not.
 type execution struct {
 	e      *Engine
 	t      *Task
@@ -75,7 +76,8 @@ func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution 
 	x := e.newExecLocked()
 	x.t, x.th, x.parent, x.old = t, th, parent, t.deps
 	x.run = e.newRunLocked()
-	x.run.x.Store(x)
+	x.run.old = t.deps
+	x.run.x = x
 	if parent != nil {
 		x.depth = parent.depth + 1
 	}
@@ -377,7 +379,7 @@ func (e *Engine) markDirtyLocked(t *Task) {
 func (e *Engine) NewCell(run *Run, value any, typ *Type) (Raw, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	x := run.x.Load()
+	x := run.x
 	if x == nil {
 		return Raw{}, ErrTaskReturned
 	}

@@ -47,7 +47,7 @@ func (e *Engine) beginReadLocked(run *Run, r Raw) (*execution, error) {
 	if run.e != e {
 		return nil, ErrForeign
 	}
-	x := run.x.Load()
+	x := run.x
 	if x == nil {
 		return nil, ErrTaskReturned
 	}
@@ -233,7 +233,7 @@ func (e *Engine) observeLocked(x *execution, t *Task, slot uint32, nc *cell) err
 	if nc != nil {
 		nc.readers = append(nc.readers, x.t.id)
 	}
-	d := dep{task: t.id, slot: slot}
+	d := dep{t: t, slot: slot}
 	if !x.diverged {
 		if x.cursor < len(x.old) && x.old[x.cursor] == d {
 			x.cursor++
@@ -351,7 +351,7 @@ func (e *Engine) addReaderLocked(t *Task, slot uint32, reader uint32) {
 }
 
 func (e *Engine) removeReaderLocked(d dep, reader uint32) {
-	t := e.tasks[d.task]
+	t := d.t
 	var list *[]uint32
 	if d.slot == 0 {
 		list = &t.outReaders

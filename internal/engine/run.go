@@ -13,21 +13,32 @@ import (
 // ErrTaskReturned, and it is done.
 type Run struct {
 	e *Engine
-	x atomic.Pointer[execution] // nil once the execution has ended
+	x *execution // guarded by e.mu; nil once the execution has ended
 
 	// Ending a run must be cheap, since every execution does it, while
-	// Done is rarely called: finish only takes mu if Done was asked for.
-	// The two flags are set before they are checked (finish sets finished,
-	// then checks doneAsked; Done the reverse), so at least one of the two
-	// sees the other.
-	finished  atomic.Bool
-	doneAsked atomic.Bool
+	// Done is rarely called: finish takes mu only if Done was asked for.
+	// The flags live in one word so that finish and Done, each setting
+	// its flag and looking at the other's in one atomic operation, cannot
+	// both miss each other.
+	flags atomic.Uint32
 
-	mu        sync.Mutex
-	done      chan struct{} // created on first Done call
-	err       error         // why it was cancelled
-	cancelled atomic.Bool   // err is set
+	mu   sync.Mutex
+	done chan struct{} // created on first Done call
+	err  error         // why it was cancelled
+
+	// The previous execution's dependencies, which predict the calls of
+	// this one (see Predict). They live here rather than in the execution
+	// because a Run is never reused, so reading them needs no lock.
+	old        []dep
+	callCursor atomic.Int32
 }
+
+// Run flags.
+const (
+	runFinished  = 1 << iota // the function has returned
+	runCancelled             // err is set
+	runDoneAsked             // Done has been called
+)
 
 type ctxKey struct{}
 
@@ -55,8 +66,8 @@ func (r *Run) Engine() *Engine { return r.e }
 func (r *Run) Task() *Task {
 	r.e.mu.Lock()
 	defer r.e.mu.Unlock()
-	if x := r.x.Load(); x != nil {
-		return x.t
+	if r.x != nil {
+		return r.x.t
 	}
 	return nil
 }
@@ -69,9 +80,8 @@ func (r *Run) Deadline() (time.Time, bool) { return time.Time{}, false }
 func (r *Run) Done() <-chan struct{} {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.doneAsked.Store(true)
 	if r.done == nil {
-		if r.err != nil || r.finished.Load() {
+		if r.flags.Or(runDoneAsked)&(runFinished|runCancelled) != 0 {
 			return closedChan
 		}
 		r.done = make(chan struct{})
@@ -81,12 +91,13 @@ func (r *Run) Done() <-chan struct{} {
 
 // Err implements context.Context.
 func (r *Run) Err() error {
-	if r.cancelled.Load() {
+	f := r.flags.Load()
+	switch {
+	case f&runCancelled != 0:
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		return r.err
-	}
-	if r.finished.Load() {
+	case f&runFinished != 0:
 		return context.Canceled
 	}
 	return nil
@@ -106,11 +117,11 @@ func (r *Run) String() string { return "cellar task context" }
 func (r *Run) cancel(err error) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.err != nil || r.finished.Load() {
+	if r.flags.Load()&(runFinished|runCancelled) != 0 {
 		return false
 	}
 	r.err = err
-	r.cancelled.Store(true)
+	r.flags.Or(runCancelled)
 	if r.done != nil {
 		close(r.done)
 	}
@@ -118,15 +129,43 @@ func (r *Run) cancel(err error) bool {
 }
 
 // finish detaches the run from its execution, which may then be reused, and
-// makes the run done.
+// makes the run done. Call it with e.mu held.
 func (r *Run) finish() {
-	r.x.Store(nil)
-	r.finished.Store(true)
-	if r.doneAsked.Load() {
+	r.x = nil
+	if r.flags.Or(runFinished)&runDoneAsked != 0 {
 		r.mu.Lock()
-		if r.done != nil && r.err == nil {
+		if r.done != nil && r.flags.Load()&runCancelled == 0 {
 			close(r.done)
 		}
 		r.mu.Unlock()
+	}
+}
+
+// Predict returns the task the next call made through r probably names: the
+// next function task among those the previous execution depended on, in
+// order. A task that calls the same tasks as last time, as re-executions
+// mostly do, then finds them without a memo table lookup. The caller must
+// check that the task applies fn to equal arguments, and then call Confirm.
+func (r *Run) Predict(fn *Func) *Task {
+	for c := int(r.callCursor.Load()); c < len(r.old); c++ {
+		t := r.old[c].t
+		if t.fn == fn {
+			return t
+		}
+		if !t.isState {
+			return nil
+		}
+	}
+	return nil
+}
+
+// Confirm records that the task Predict returned was called, so that the
+// next prediction looks past it.
+func (r *Run) Confirm(t *Task) {
+	for c := int(r.callCursor.Load()); c < len(r.old); c++ {
+		if r.old[c].t == t {
+			r.callCursor.Store(int32(c + 1))
+			return
+		}
 	}
 }

@@ -91,7 +91,7 @@ type Task struct {
 	// allocation and one stretch of memory: propagation touches many tasks,
 	// and each separate allocation is another cache miss.
 	inlCell    [1]cell
-	inlDeps    [2]dep
+	inlDeps    [1]dep
 	inlReaders [2]uint32
 }
 
@@ -111,6 +111,13 @@ func (t *Task) Name() string {
 
 // ID returns the task's index in its engine's table.
 func (t *Task) ID() uint32 { return t.id }
+
+// Func returns the function the task applies, and Args its arguments. Both
+// are fixed when the task is created.
+func (t *Task) Func() *Func { return t.fn }
+
+// Args returns the task's arguments.
+func (t *Task) Args() any { return t.args }
 
 type output struct {
 	vc  Raw // where the output points, when err is nil
@@ -141,9 +148,11 @@ func (c *cell) same(d *cell) bool {
 	return c.typ != nil && c.typ == d.typ && c.typ.Equal(c.value, d.value)
 }
 
-// dep is a dependency edge from a reader to a slot of a task.
+// dep is a dependency edge from a reader to a slot of a task. It holds the
+// task itself rather than its id so that the next execution can recognise
+// its calls without looking them up (see Run.Predict).
 type dep struct {
-	task uint32
+	t    *Task
 	slot uint32
 }
 

@@ -98,7 +98,7 @@ func (f *vcFields) resolve(ctx context.Context, v reflect.Value) error {
 		if r.IsZero() || r.IsCell() {
 			continue
 		}
-		c, err := x.Engine().Resolve(x, r)
+		c, err := x.Engine().Resolve(ctx, x, r)
 		if err != nil {
 			return err
 		}

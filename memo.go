@@ -28,6 +28,11 @@ type memo[K comparable] struct {
 	vcs      *vcFields
 	resolver engine.Func
 
+	// mayPanic is set when == on K can panic (an interface inside may hold
+	// an uncomparable value); such arguments are checked first, so that a
+	// map operation never panics with the lock held.
+	mayPanic bool
+
 	mu       sync.RWMutex
 	tasks    map[K]*engine.Task
 	byKey    map[string]*engine.Task // keys that are not == to themselves
@@ -43,6 +48,7 @@ func (m *memo[K]) init(e *Engine, name string, run func(context.Context, K) engi
 		Format: func(args any) string { return format(args.(K)) },
 	}
 	m.vcs = vcFieldsOf(reflect.TypeFor[K]())
+	m.mayPanic = holdsInterface(reflect.TypeFor[K]())
 	if m.vcs != nil {
 		m.resolves = make(map[K]*engine.Task)
 		m.resolver = engine.Func{
@@ -56,10 +62,24 @@ func (m *memo[K]) init(e *Engine, name string, run func(context.Context, K) engi
 // call returns the output of the task for k, creating and scheduling it if
 // needed.
 func (m *memo[K]) call(ctx context.Context, k K) engine.Raw {
+	if m.mayPanic {
+		m.checkComparable(k)
+	}
 	if m.vcs != nil && m.unresolved(k) {
 		return m.raw(m.lookup(ctx, &m.resolver, m.resolves, k))
 	}
 	return m.raw(m.lookup(ctx, &m.fn, m.tasks, k))
+}
+
+// checkComparable panics, with a message naming the function, if k holds an
+// uncomparable value: using one as an argument is a programming error.
+func (m *memo[K]) checkComparable(k K) {
+	defer func() {
+		if r := recover(); r != nil {
+			panic(fmt.Sprintf("cellar: %s called with arguments that are not comparable: %v", m.fn.Name, r))
+		}
+	}()
+	_ = k == k
 }
 
 // unresolved takes k by value so that only calls of functions with Vc

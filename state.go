@@ -32,14 +32,16 @@ func NewState[T any](e *Engine, name string, initial T) *State[T] {
 // updated yet.
 func (s *State[T]) Get(ctx context.Context) T {
 	if run := engine.FromContext(ctx); run != nil {
-		v, err := run.Engine().Read(run, s.vc().r)
+		v, err := run.Engine().Read(ctx, run, s.vc().r)
 		if err == nil {
-			return v.(T)
+			t, _ := convert[T](v, nil)
+			return t
 		}
 		// The execution is being abandoned or has returned, or the
 		// engine closed: nothing depends on this read any more.
 	}
-	return s.e.core.StateValue(s.t).(T)
+	t, _ := convert[T](s.e.core.StateValue(s.t), nil)
+	return t
 }
 
 // Set replaces the value. A value equal to the current one (by the same

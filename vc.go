@@ -119,7 +119,7 @@ func engineOf(r engine.Raw) (*engine.Engine, error) {
 // read reads r inside a task (tracked) or outside (strongly consistent).
 func read[T any](ctx context.Context, r engine.Raw) (T, error) {
 	if x := engine.FromContext(ctx); x != nil {
-		v, err := x.Engine().Read(x, r)
+		v, err := x.Engine().Read(ctx, x, r)
 		return convert[T](v, err)
 	}
 	var zero T

@@ -42,14 +42,19 @@ type Engine struct {
 	// Waiting; see read.go and strong.go.
 	taskWaiters   map[*Task][]*waiter
 	levelWaiters  []*levelWaiter
-	strongReaders int             // strongly consistent reads and WaitIdle calls in progress
-	pending       []func()        // edits deferred while strongReaders > 0
-	pendingState  map[*Task]any   // the latest deferred value of each state
-	applied       []chan struct{} // closed when deferred edits are applied
-	idle          []chan struct{} // closed when the graph is quiescent
+	strongReaders int                  // strongly consistent reads and WaitIdle calls in progress
+	pending       []func()             // edits deferred while strongReaders > 0
+	pendingState  map[*Task]pendingSet // the latest deferred value of each state
+	applied       []chan struct{}      // closed when deferred edits are applied
+	idle          []chan struct{}      // closed when the graph is quiescent
 	afterStops    map[*Task][]func() bool
 	execPool      []*execution // finished executions, for reuse
-	runs          []Run        // unused Runs of the current slab
+	// backReaders holds, per task, the readers whose read of it closed a
+	// cycle. Such edges take no part in heights; a completion of the task
+	// after which it no longer depends on such a reader marks the reader
+	// dirty, so that it looks again. They are rare, hence a map.
+	backReaders map[*Task][]uint32
+	runs        []Run // unused Runs of the current slab
 }
 
 // New returns a running engine.
@@ -63,8 +68,9 @@ func New(opts Options) *Engine {
 		tasks:        make([]*Task, 1, 64),
 		free:         w,
 		taskWaiters:  make(map[*Task][]*waiter),
-		pendingState: make(map[*Task]any),
+		pendingState: make(map[*Task]pendingSet),
 		afterStops:   make(map[*Task][]func() bool),
+		backReaders:  make(map[*Task][]uint32),
 	}
 }
 
@@ -183,12 +189,17 @@ func (e *Engine) Touch(ctx context.Context, t *Task) {
 // made outside any task. Calls whose caller can never give up pin the task.
 func (e *Engine) holdForCallerLocked(ctx context.Context, t *Task) {
 	if x := e.execOf(ctx); x != nil {
-		if x.reexec {
+		switch {
+		case x.reexec:
 			t.pinned = true
-			return
+		case x.run.Err() != nil:
+			// Called by an abandoned execution: nobody needs it on
+			// that account.
+			e.releaseLocked(e.holdLocked(t))
+		default:
+			more := x.extra()
+			more.owned = append(more.owned, e.holdLocked(t))
 		}
-		more := x.extra()
-		more.owned = append(more.owned, e.holdLocked(t))
 		return
 	}
 	if ctx.Done() == nil {
@@ -293,8 +304,8 @@ func (e *Engine) NewState(fn *Func, name any, value any, typ *Type) *Task {
 func (e *Engine) StateValue(t *Task) any {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if v, ok := e.pendingState[t]; ok {
-		return v
+	if p, ok := e.pendingState[t]; ok {
+		return p.value
 	}
 	return t.cells[0].value
 }
@@ -310,14 +321,15 @@ func (e *Engine) SetState(t *Task, value any, force bool) {
 		return
 	}
 	if e.strongReaders > 0 {
-		if _, queued := e.pendingState[t]; !queued {
+		p, queued := e.pendingState[t]
+		if !queued {
 			e.pending = append(e.pending, func() {
-				v := e.pendingState[t]
+				p := e.pendingState[t]
 				delete(e.pendingState, t)
-				e.applySetLocked(t, v, force)
+				e.applySetLocked(t, p.value, p.force)
 			})
 		}
-		e.pendingState[t] = value
+		e.pendingState[t] = pendingSet{value: value, force: p.force || force}
 		return
 	}
 	e.applySetLocked(t, value, force)
@@ -332,6 +344,13 @@ func (e *Engine) applySetLocked(t *Task, value any, force bool) {
 	e.markReadersLocked(c.readers, nil)
 	e.markReadersLocked(t.outReaders, nil)
 	e.kickLocked(0)
+}
+
+// pendingSet is a deferred SetState: the latest value, and whether any of
+// the deferred calls forced it.
+type pendingSet struct {
+	value any
+	force bool
 }
 
 // Invalidate marks t as needing re-execution, as if something it read had

@@ -125,7 +125,7 @@ func (e *Engine) completeLocked(x *execution, res Result) {
 	if x.reexec {
 		e.runningRe.remove(t)
 	}
-	if x.more != nil {
+	if x.more != nil && !abandoned {
 		for _, h := range x.more.owned {
 			if !h.released && h.t.phase == h.phase {
 				// The caller finished normally: what it called must
@@ -138,6 +138,7 @@ func (e *Engine) completeLocked(x *execution, res Result) {
 		e.discardLocked(x)
 	} else if !e.closed {
 		e.storeLocked(x, res)
+		e.recheckBackReadersLocked(t)
 	}
 	e.wakeTaskLocked(t)
 	e.wakeLevelLocked()
@@ -149,6 +150,58 @@ func (e *Engine) completeLocked(x *execution, res Result) {
 		e.kickLocked(0)
 	}
 	e.settleLocked()
+}
+
+// recheckBackReadersLocked marks dirty the tasks whose read of t closed a
+// cycle that t's latest execution no longer closes: t does not depend on
+// them any more, so their read would now succeed. Readers still in a cycle
+// with t keep their error until an input changes, like any result.
+func (e *Engine) recheckBackReadersLocked(t *Task) {
+	back, ok := e.backReaders[t]
+	if !ok {
+		return
+	}
+	for _, id := range back {
+		if r := e.tasks[id]; !e.dependsOnLocked(t, r) {
+			e.markDirtyLocked(r)
+		}
+	}
+}
+
+// dependsOnLocked reports whether t reads r, directly or transitively,
+// through recorded edges. Every edge leads to a greater height, so the
+// search never looks at tasks at or above t's height.
+func (e *Engine) dependsOnLocked(t, r *Task) bool {
+	if t == r {
+		return true
+	}
+	seen := map[*Task]bool{r: true}
+	stack := []*Task{r}
+	found := false
+	visit := func(id uint32) {
+		m := e.tasks[id]
+		if m == t {
+			found = true
+		}
+		if found || seen[m] || m.height >= t.height {
+			return
+		}
+		seen[m] = true
+		stack = append(stack, m)
+	}
+	for len(stack) > 0 && !found {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, id := range n.outReaders {
+			visit(id)
+		}
+		for i := range n.cells {
+			for _, id := range n.cells[i].readers {
+				visit(id)
+			}
+		}
+	}
+	return found
 }
 
 // newExecLocked returns a zeroed execution, reusing a finished one when it

@@ -17,7 +17,7 @@ func BenchmarkReexec(b *testing.B) {
 	var fn *Func
 	fn = &Func{Name: "f", Format: func(any) string { return "" }, Run: func(ctx context.Context, args any) Result {
 		run := FromContext(ctx)
-		v, err := run.Engine().Read(run, Raw{Eng: e.id, Task: st.id, Slot: 1})
+		v, err := run.Engine().Read(ctx, run, Raw{Eng: e.id, Task: st.id, Slot: 1})
 		if err != nil {
 			panic(err)
 		}

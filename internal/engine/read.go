@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 )
 
@@ -27,9 +28,10 @@ type levelWaiter struct {
 }
 
 // Read returns the value r points at, on behalf of the running execution of
-// run, and records the dependency. The error is the task's error when the task
+// run, and records the dependency. ctx is run, or a context derived from it
+// whose cancellation also ends the read. The error is the task's error when the task
 // failed, or one of the engine's errors.
-func (e *Engine) Read(run *Run, r Raw) (any, error) {
+func (e *Engine) Read(ctx context.Context, run *Run, r Raw) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	x, err := e.beginReadLocked(run, r)
@@ -37,7 +39,7 @@ func (e *Engine) Read(run *Run, r Raw) (any, error) {
 		return nil, err
 	}
 	defer func() { x.inflight-- }()
-	v, _, err := e.readLocked(x, r, false)
+	v, _, err := e.readLocked(ctx, x, r, false)
 	return v, err
 }
 
@@ -61,7 +63,7 @@ func (e *Engine) beginReadLocked(run *Run, r Raw) (*execution, error) {
 // Resolve follows r through task outputs to the cell it ends at, on behalf
 // of the running execution of run, recording a dependency on each output it
 // follows (but not on the cell).
-func (e *Engine) Resolve(run *Run, r Raw) (Raw, error) {
+func (e *Engine) Resolve(ctx context.Context, run *Run, r Raw) (Raw, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	x, err := e.beginReadLocked(run, r)
@@ -69,7 +71,7 @@ func (e *Engine) Resolve(run *Run, r Raw) (Raw, error) {
 		return Raw{}, err
 	}
 	defer func() { x.inflight-- }()
-	_, c, err := e.readLocked(x, r, true)
+	_, c, err := e.readLocked(ctx, x, r, true)
 	return c, err
 }
 
@@ -92,14 +94,18 @@ func (e *Engine) levelLocked() int32 {
 }
 
 // readLocked reads r for x, or with resolveOnly only follows r to a cell and
-// returns the cell's Raw. It may release mu while it waits or runs a task
+// returns the cell's Raw. ctx is the context the read was made with: x's Run
+// or one derived from it. It may release mu while it waits or runs a task
 // inline.
-func (e *Engine) readLocked(x *execution, r Raw, resolveOnly bool) (any, Raw, error) {
-	v, err := e.readLoopLocked(x, &r, resolveOnly)
+func (e *Engine) readLocked(ctx context.Context, x *execution, r Raw, resolveOnly bool) (any, Raw, error) {
+	v, err := e.readLoopLocked(ctx, x, &r, resolveOnly)
 	return v, r, err
 }
 
-func (e *Engine) readLoopLocked(x *execution, rp *Raw, resolveOnly bool) (any, error) {
+func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, resolveOnly bool) (any, error) {
+	// A task run inline cannot be interrupted, so a read through a context
+	// with a cancellation of its own hands the work to a worker instead.
+	inline := x.depth < maxInlineDepth && (ctx == context.Context(x.run) || ctx.Done() == x.run.Done())
 	for hops := 0; ; {
 		r := *rp
 		if resolveOnly && r.Slot != 0 {
@@ -111,7 +117,7 @@ func (e *Engine) readLoopLocked(x *execution, rp *Raw, resolveOnly bool) (any, e
 		if x.finished {
 			return nil, ErrTaskReturned
 		}
-		if err := x.Err(); err != nil {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		t := e.tasks[r.Task]
@@ -119,7 +125,7 @@ func (e *Engine) readLoopLocked(x *execution, rp *Raw, resolveOnly bool) (any, e
 		case stDone:
 			if t.height >= e.levelLocked() {
 				// Pending work below t may still change it.
-				if err := e.levelWaitLocked(x, t); err != nil {
+				if err := e.levelWaitLocked(ctx, x, t, r.Slot); err != nil {
 					return nil, err
 				}
 				continue
@@ -131,7 +137,7 @@ func (e *Engine) readLoopLocked(x *execution, rp *Raw, resolveOnly bool) (any, e
 				if t.out.err != nil {
 					return nil, t.out.err
 				}
-				if own := t.out.vc; own.Task == t.id && !resolveOnly {
+				if own := t.out.vc; own.Task == t.id && !resolveOnly && t.hasCell(own.Slot) {
 					// The output is one of t's own cells: the
 					// dependency on the output covers it (see
 					// storeLocked).
@@ -145,48 +151,59 @@ func (e *Engine) readLoopLocked(x *execution, rp *Raw, resolveOnly bool) (any, e
 				*rp = t.out.vc
 				continue
 			}
-			i := int(r.Slot - 1)
-			if i >= len(t.cells) || t.cells[i].typ == nil {
-				// Depend on the output so that the next execution of
-				// t makes this reader look again.
-				if err := e.observeLocked(x, t, 0, nil); err != nil {
-					return nil, err
-				}
-				return nil, fmt.Errorf("%w: %s#%d", ErrCellGone, t.Name(), i)
-			}
+			// A missing cell is depended on too (through a placeholder),
+			// so that this reader runs again when it reappears.
 			if err := e.observeLocked(x, t, r.Slot, nil); err != nil {
 				return nil, err
 			}
-			return t.cells[i].value, nil
+			if !t.hasCell(r.Slot) {
+				return nil, fmt.Errorf("%w: %s#%d", ErrCellGone, t.Name(), r.Slot-1)
+			}
+			return t.cells[r.Slot-1].value, nil
 		case stRunning:
-			if r.Slot != 0 && int(r.Slot-1) < len(t.exec.cells) {
+			if r.Slot != 0 && int(r.Slot-1) < len(t.exec.cells) && (t == x.t || !t.exec.dirtyAgain) {
 				return e.readNewCellLocked(x, t, int(r.Slot-1))
 			}
-			if err := e.waitTaskLocked(x, t); err != nil {
+			if err := e.waitTaskLocked(ctx, x, t, r.Slot); err != nil {
 				return nil, err
 			}
 		case stDirty:
-			if t.height <= e.levelLocked() && x.depth < maxInlineDepth {
-				e.runInlineLocked(x, t)
+			if inline && t.height <= e.levelLocked() {
+				if err := e.runInlineLocked(x, t, r.Slot); err != nil {
+					return nil, err
+				}
 				continue
 			}
-			if err := e.waitTaskLocked(x, t); err != nil {
+			if err := e.waitTaskLocked(ctx, x, t, r.Slot); err != nil {
 				return nil, err
 			}
 		case stNew, stQueued:
-			if x.depth < maxInlineDepth {
-				e.runInlineLocked(x, t)
+			if inline {
+				if err := e.runInlineLocked(x, t, r.Slot); err != nil {
+					return nil, err
+				}
 				continue
 			}
-			if err := e.waitTaskLocked(x, t); err != nil {
+			if err := e.waitTaskLocked(ctx, x, t, r.Slot); err != nil {
 				return nil, err
 			}
 		}
 	}
 }
 
+// maxPlaceholders bounds how far past a task's cells a read may name a cell
+// that does not exist and still be depended on.
+const maxPlaceholders = 1024
+
+// hasCell reports whether slot names a cell of t's latest execution.
+func (t *Task) hasCell(slot uint32) bool {
+	i := int(slot) - 1
+	return i >= 0 && i < len(t.cells) && t.cells[i].typ != nil
+}
+
 // readNewCellLocked reads cell i that the running task t created in its
-// current execution.
+// current execution. Such a value is as up to date as t's execution, unless
+// something t read has changed since, in which case the reader waits.
 func (e *Engine) readNewCellLocked(x *execution, t *Task, i int) (any, error) {
 	nc := &t.exec.cells[i]
 	if t == x.t {
@@ -199,8 +216,13 @@ func (e *Engine) readNewCellLocked(x *execution, t *Task, i int) (any, error) {
 }
 
 // runInlineLocked runs t, which is fresh or dirty at the current level, on
-// x's goroutine. It releases mu while t runs.
-func (e *Engine) runInlineLocked(x *execution, t *Task) {
+// x's goroutine, on behalf of a read of slot of t. It releases mu while t
+// runs. x waits for t meanwhile, so it is raised above t first.
+func (e *Engine) runInlineLocked(x *execution, t *Task, slot uint32) error {
+	if err := e.raiseAboveLocked(x, t, slot); err != nil {
+		return err
+	}
+	e.raiseWaitersLocked(x.t)
 	child := e.startLocked(t, x.th, x)
 	h := e.holdLocked(t)
 	more := x.extra()
@@ -208,6 +230,7 @@ func (e *Engine) runInlineLocked(x *execution, t *Task) {
 	e.executeLocked(child)
 	more.waitOn = removeHold(more.waitOn, h)
 	e.releaseLocked(h)
+	return nil
 }
 
 func removeHold(hs []*hold, h *hold) []*hold {
@@ -225,40 +248,64 @@ func removeHold(hs []*hold, h *hold) []*hold {
 // observeLocked records that x has read slot of t. nc is the cell of t's
 // running execution that x read, if it read one.
 func (e *Engine) observeLocked(x *execution, t *Task, slot uint32, nc *cell) error {
-	if x.t.height <= t.height {
-		if err := e.raiseLocked(x.t, t.height+1, t); err != nil {
-			return err
-		}
+	if err := e.raiseAboveLocked(x, t, slot); err != nil {
+		return err
 	}
 	if nc != nil {
 		nc.readers = append(nc.readers, x.t.id)
 	}
-	d := dep{t: t, slot: slot}
+	e.recordDepLocked(x, dep{t: t, slot: slot})
+	return nil
+}
+
+// raiseAboveLocked makes x's task higher than t, which x reads. If t
+// depends on x's task, reading it closes a cycle: the error is returned, and
+// the read is recorded as a back edge, so that x looks again once t has run
+// again (the cycle may be gone by then).
+func (e *Engine) raiseAboveLocked(x *execution, t *Task, slot uint32) error {
+	if x.t.height > t.height {
+		return nil
+	}
+	err := e.raiseLocked(x.t, t.height+1, t)
+	if err != nil {
+		e.recordBackLocked(x, t, slot)
+	}
+	return err
+}
+
+// recordBackLocked records a read of t by x that closed a cycle. Back edges
+// do not order heights; see recheckBackReadersLocked.
+func (e *Engine) recordBackLocked(x *execution, t *Task, slot uint32) {
+	e.recordDepLocked(x, dep{t: t, slot: slot, back: true})
+}
+
+// recordDepLocked adds d to x's dependencies, and the reverse edge to the
+// graph unless it is there from x's previous execution.
+func (e *Engine) recordDepLocked(x *execution, d dep) {
 	if !x.diverged {
 		if x.cursor < len(x.old) && x.old[x.cursor] == d {
 			x.cursor++
-			return nil
+			return
 		}
 		if x.cursor > 0 && x.old[x.cursor-1] == d {
-			return nil
+			return
 		}
 		x.diverge()
 	}
 	if x.hasNewDep(d) {
-		return nil
+		return
 	}
 	x.addDep(d)
 	if !x.hadOldDep(d) {
-		e.addReaderLocked(t, slot, x.t.id)
+		e.addReaderLocked(d, x.t.id)
 	}
-	return nil
 }
 
 func (x *execution) diverge() {
 	x.diverged = true
-	if len(x.old) == 0 {
-		// Nothing to copy, and nothing of old to overwrite: use the
-		// task's own room.
+	if len(x.old) == 0 && x.t.execs == 0 {
+		// A first execution: nothing to copy, and no earlier Run can
+		// still be looking at the task's own room (see Run.Predict).
 		x.deps = x.t.inlDeps[:0:len(x.t.inlDeps)]
 		return
 	}
@@ -334,7 +381,12 @@ func (x *execution) hasDep(d dep) bool {
 	return x.hasNewDep(d)
 }
 
-func (e *Engine) addReaderLocked(t *Task, slot uint32, reader uint32) {
+func (e *Engine) addReaderLocked(d dep, reader uint32) {
+	t, slot := d.t, d.slot
+	if d.back {
+		e.backReaders[t] = append(e.backReaders[t], reader)
+		return
+	}
 	if slot == 0 {
 		if t.outReaders == nil {
 			t.outReaders = t.inlReaders[:0:len(t.inlReaders)]
@@ -344,7 +396,9 @@ func (e *Engine) addReaderLocked(t *Task, slot uint32, reader uint32) {
 	}
 	i := int(slot - 1)
 	for len(t.cells) <= i {
-		// A cell that so far exists only in t's running execution.
+		// A cell that exists only in t's running execution, or that
+		// t's latest execution did not create: a placeholder carries
+		// the edge until the cell is stored.
 		t.cells = append(t.cells, cell{})
 	}
 	t.cells[i].readers = append(t.cells[i].readers, reader)
@@ -353,6 +407,21 @@ func (e *Engine) addReaderLocked(t *Task, slot uint32, reader uint32) {
 func (e *Engine) removeReaderLocked(d dep, reader uint32) {
 	t := d.t
 	var list *[]uint32
+	if d.back {
+		ids := e.backReaders[t]
+		for i, id := range ids {
+			if id == reader {
+				ids = append(ids[:i], ids[i+1:]...)
+				break
+			}
+		}
+		if len(ids) == 0 {
+			delete(e.backReaders, t)
+		} else {
+			e.backReaders[t] = ids
+		}
+		return
+	}
 	if d.slot == 0 {
 		list = &t.outReaders
 	} else if i := int(d.slot - 1); i < len(t.cells) {
@@ -373,14 +442,13 @@ func (e *Engine) removeReaderLocked(d dep, reader uint32) {
 
 // waitTaskLocked blocks x until t's execution ends. It releases mu while it
 // waits.
-func (e *Engine) waitTaskLocked(x *execution, t *Task) error {
+func (e *Engine) waitTaskLocked(ctx context.Context, x *execution, t *Task, slot uint32) error {
 	if err := e.waitCycleLocked(x, t); err != nil {
+		e.recordBackLocked(x, t, slot)
 		return err
 	}
-	if x.t.height <= t.height {
-		if err := e.raiseLocked(x.t, t.height+1, t); err != nil {
-			return err
-		}
+	if err := e.raiseAboveLocked(x, t, slot); err != nil {
+		return err
 	}
 	h := e.holdLocked(t)
 	more := x.extra()
@@ -394,7 +462,7 @@ func (e *Engine) waitTaskLocked(x *execution, t *Task) error {
 		e.enqueueLocked(t)
 	}
 	e.kickLocked(0)
-	err := e.blockLocked(x, w.ch)
+	err := e.blockLocked(ctx, x, w.ch)
 	e.removeWaiterLocked(t, w)
 	more.waitOn = removeHold(more.waitOn, h)
 	e.releaseLocked(h)
@@ -433,11 +501,9 @@ func (e *Engine) wakeTaskLocked(t *Task) {
 
 // levelWaitLocked blocks x until the level is above t's height, so that
 // nothing pending can still change t. It releases mu while it waits.
-func (e *Engine) levelWaitLocked(x *execution, t *Task) error {
-	if x.t.height <= t.height {
-		if err := e.raiseLocked(x.t, t.height+1, t); err != nil {
-			return err
-		}
+func (e *Engine) levelWaitLocked(ctx context.Context, x *execution, t *Task, slot uint32) error {
+	if err := e.raiseAboveLocked(x, t, slot); err != nil {
+		return err
 	}
 	if e.levelLocked() > t.height {
 		return nil
@@ -448,7 +514,7 @@ func (e *Engine) levelWaitLocked(x *execution, t *Task) error {
 	// pass t.
 	e.raiseWaitersLocked(x.t)
 	e.kickLocked(0)
-	err := e.blockLocked(x, lw.ch)
+	err := e.blockLocked(ctx, x, lw.ch)
 	for i, v := range e.levelWaiters {
 		if v == lw {
 			e.levelWaiters = append(e.levelWaiters[:i], e.levelWaiters[i+1:]...)
@@ -480,12 +546,13 @@ func (e *Engine) wakeLevelLocked() {
 // that read t, transitively, above it. Reaching origin means origin depends
 // on t, so t reading origin would close a cycle: that is reported instead.
 //
-// While re-executions run, executions that wait for a raised task are raised
-// too: a dirty task starts only once no running re-execution is below it, so
-// a re-execution that waited for a task above it would wait forever. Without
-// running re-executions nothing can block that way, and the walk is skipped
-// (it would otherwise revisit every ancestor of a deep chain of fresh tasks
-// each time one of them finishes).
+// While tasks are dirty or re-executing, executions that wait for a raised
+// task are raised too: a dirty task starts only once no running re-execution
+// is below it, so a re-execution that waited for a task above it would wait
+// forever. Without pending work nothing can block that way, and the walk is
+// skipped (it would otherwise revisit every ancestor of a deep chain of fresh
+// tasks each time one of them finishes); the first wait for the level or for
+// a dirty task raises the waiters it needs to.
 func (e *Engine) raiseLocked(t *Task, h int32, origin *Task) error {
 	type item struct {
 		t *Task
@@ -519,7 +586,7 @@ func (e *Engine) raiseLocked(t *Task, h int32, origin *Task) error {
 				stack = append(stack, item{e.tasks[id], next})
 			}
 		}
-		if len(e.runningRe) > 0 {
+		if e.propagatingLocked() {
 			e.forWaitersLocked(n, func(w *Task) { stack = append(stack, item{w, next}) })
 		}
 	}
@@ -527,6 +594,12 @@ func (e *Engine) raiseLocked(t *Task, h int32, origin *Task) error {
 		e.wakeLevelLocked()
 	}
 	return nil
+}
+
+// propagatingLocked reports whether any task is dirty or re-executing: only
+// then can anything wait for the level.
+func (e *Engine) propagatingLocked() bool {
+	return len(e.dirty) > 0 || len(e.runningRe) > 0
 }
 
 // forWaitersLocked calls f with the task of every execution that waits for
@@ -548,7 +621,7 @@ func (e *Engine) forWaitersLocked(n *Task, f func(*Task)) {
 // raiseWaitersLocked raises every execution that waits for t, directly or
 // through others, above what it waits for (see raiseLocked).
 func (e *Engine) raiseWaitersLocked(t *Task) {
-	if len(e.runningRe) == 0 {
+	if !e.propagatingLocked() {
 		return
 	}
 	e.forWaitersLocked(t, func(w *Task) {

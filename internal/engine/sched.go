@@ -1,5 +1,7 @@
 package engine
 
+import "context"
+
 // thread is a worker goroutine together with the executions it runs inline.
 // It holds one of the engine's slots while it computes; it gives the slot
 // back while it is blocked. All fields are guarded by Engine.mu.
@@ -88,10 +90,10 @@ func (e *Engine) releaseSlotLocked() {
 	e.kickLocked(0)
 }
 
-// blockLocked waits, with mu released, until ch is closed or x is
-// cancelled. x's thread gives its slot back for the duration and takes one
-// again before it returns.
-func (e *Engine) blockLocked(x *execution, ch <-chan struct{}) error {
+// blockLocked waits, with mu released, until ch is closed, x is cancelled or
+// ctx (x's Run or a context derived from it) is done. x's thread gives its
+// slot back for the duration and takes one again before it returns.
+func (e *Engine) blockLocked(ctx context.Context, x *execution, ch <-chan struct{}) error {
 	if e.closed {
 		return ErrClosed
 	}
@@ -102,9 +104,14 @@ func (e *Engine) blockLocked(x *execution, ch <-chan struct{}) error {
 		e.releaseSlotLocked()
 	}
 	e.mu.Unlock()
+	var ctxDone <-chan struct{}
+	if ctx != context.Context(x.run) {
+		ctxDone = ctx.Done()
+	}
 	select {
 	case <-ch:
 	case <-x.run.Done():
+	case <-ctxDone:
 	}
 	e.mu.Lock()
 	th.blocked--
@@ -117,6 +124,8 @@ func (e *Engine) blockLocked(x *execution, ch <-chan struct{}) error {
 		return ErrClosed
 	case x.Err() != nil:
 		return x.Err()
+	case ctx.Err() != nil:
+		return ctx.Err()
 	}
 	return nil
 }

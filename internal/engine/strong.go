@@ -68,11 +68,8 @@ func (e *Engine) ReadStrong(ctx context.Context, r Raw) (any, error) {
 			}
 			r = t.out.vc
 		default:
-			if r.Slot != 0 && t.st() == stRunning && int(r.Slot-1) < len(t.exec.cells) {
-				// The cell exists already; its value is final for
-				// this execution, which reads only settled values.
-				return t.exec.cells[r.Slot-1].value, nil
-			}
+			// Even a cell its running execution has created may be
+			// about to change: wait for the task to finish.
 			if t.st() == stNew {
 				e.enqueueLocked(t)
 			}

@@ -154,6 +154,7 @@ func (c *cell) same(d *cell) bool {
 type dep struct {
 	t    *Task
 	slot uint32
+	back bool // a read that closed a cycle; see Engine.backReaders
 }
 
 // taskHeap is a min-heap of tasks by height. Each task records its index so

@@ -151,6 +151,11 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, reso
 				*rp = t.out.vc
 				continue
 			}
+			if int(r.Slot) > len(t.cells)+maxPlaceholders {
+				// Far past anything t made: a forged handle, not a
+				// cell that may come back.
+				return nil, fmt.Errorf("%w: %s#%d", ErrCellGone, t.Name(), r.Slot-1)
+			}
 			// A missing cell is depended on too (through a placeholder),
 			// so that this reader runs again when it reappears.
 			if err := e.observeLocked(x, t, r.Slot, nil); err != nil {

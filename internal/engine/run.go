@@ -16,21 +16,35 @@ type Run struct {
 	x *execution // guarded by e.mu; nil once the execution has ended
 
 	// Ending a run must be cheap, since every execution does it, while
-	// Done is rarely called: finish takes mu only if Done was asked for.
-	// The flags live in one word so that finish and Done, each setting
-	// its flag and looking at the other's in one atomic operation, cannot
-	// both miss each other.
-	flags atomic.Uint32
-
-	mu   sync.Mutex
-	done chan struct{} // created on first Done call
-	err  error         // why it was cancelled
+	// Done is rarely called: finish touches sig only if Done was asked
+	// for. The flags live in one word so that finish and Done, each
+	// setting its flag and looking at the other's in one atomic
+	// operation, cannot both miss each other.
+	flags      atomic.Uint32
+	callCursor atomic.Int32
+	sig        atomic.Pointer[runSignal] // created on first Done or cancel
 
 	// The previous execution's dependencies, which predict the calls of
 	// this one (see Predict). They live here rather than in the execution
 	// because a Run is never reused, so reading them needs no lock.
-	old        []dep
-	callCursor atomic.Int32
+	old []dep
+}
+
+// runSignal is the part of a Run that only cancellation and Done need. A
+// Run is allocated for every execution, so it is kept out of line.
+type runSignal struct {
+	mu   sync.Mutex
+	done chan struct{}
+	err  error // why the run was cancelled
+}
+
+// signal returns r's runSignal, creating it if needed.
+func (r *Run) signal() *runSignal {
+	if s := r.sig.Load(); s != nil {
+		return s
+	}
+	r.sig.CompareAndSwap(nil, new(runSignal))
+	return r.sig.Load()
 }
 
 // Run flags.
@@ -78,15 +92,16 @@ func (r *Run) Deadline() (time.Time, bool) { return time.Time{}, false }
 // Done implements context.Context. The channel is closed when the execution
 // is abandoned, when the engine closes, and when the function has returned.
 func (r *Run) Done() <-chan struct{} {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.done == nil {
+	s := r.signal()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
 		if r.flags.Or(runDoneAsked)&(runFinished|runCancelled) != 0 {
 			return closedChan
 		}
-		r.done = make(chan struct{})
+		s.done = make(chan struct{})
 	}
-	return r.done
+	return s.done
 }
 
 // Err implements context.Context.
@@ -94,9 +109,10 @@ func (r *Run) Err() error {
 	f := r.flags.Load()
 	switch {
 	case f&runCancelled != 0:
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return r.err
+		s := r.sig.Load()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.err
 	case f&runFinished != 0:
 		return context.Canceled
 	}
@@ -115,15 +131,16 @@ func (r *Run) String() string { return "cellar task context" }
 
 // cancel ends the run with err and reports whether it was still going.
 func (r *Run) cancel(err error) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	s := r.signal()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if r.flags.Load()&(runFinished|runCancelled) != 0 {
 		return false
 	}
-	r.err = err
+	s.err = err
 	r.flags.Or(runCancelled)
-	if r.done != nil {
-		close(r.done)
+	if s.done != nil {
+		close(s.done)
 	}
 	return true
 }
@@ -133,11 +150,12 @@ func (r *Run) cancel(err error) bool {
 func (r *Run) finish() {
 	r.x = nil
 	if r.flags.Or(runFinished)&runDoneAsked != 0 {
-		r.mu.Lock()
-		if r.done != nil && r.flags.Load()&runCancelled == 0 {
-			close(r.done)
+		s := r.sig.Load()
+		s.mu.Lock()
+		if s.done != nil && r.flags.Load()&runCancelled == 0 {
+			close(s.done)
 		}
-		r.mu.Unlock()
+		s.mu.Unlock()
 	}
 }
 

@@ -174,12 +174,6 @@ func (h *taskHeap) push(t *Task) {
 	h.up(len(*h) - 1)
 }
 
-func (h *taskHeap) pop() *Task {
-	t := (*h)[0]
-	h.remove(t)
-	return t
-}
-
 func (h *taskHeap) remove(t *Task) {
 	i := int(t.heapIdx)
 	last := len(*h) - 1

@@ -371,3 +371,82 @@ func BenchmarkParallelFanOut(b *testing.B) {
 		})
 	}
 }
+
+// emittingTree builds a balanced binary tree of about n tasks over n/2
+// states; 1% of the tasks (every 50th leaf) emit a collectible.
+func emittingTree(b *testing.B, e *cellar.Engine, n int) cellar.OperationVc[int] {
+	leaves := make([]*cellar.State[int], n/2)
+	for i := range leaves {
+		leaves[i] = cellar.NewState(e, "leaf", i)
+	}
+	var node *cellar.Func2[int, int, int]
+	node = cellar.NewFunc2(e, "node", func(ctx context.Context, lo, hi int) (int, error) {
+		if hi-lo == 1 {
+			v := leaves[lo].Get(ctx)
+			if lo%50 == 0 {
+				cellar.Emit(ctx, v)
+			}
+			return v, nil
+		}
+		mid := (lo + hi) / 2
+		l, r := node.Call(ctx, lo, mid), node.Call(ctx, mid, hi)
+		lv, err := l.Get(ctx)
+		if err != nil {
+			return 0, err
+		}
+		rv, err := r.Get(ctx)
+		return lv + rv, err
+	})
+	root := node.CallOperation(context.Background(), 0, len(leaves))
+	if _, err := root.ReadStronglyConsistent(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return root
+}
+
+func BenchmarkPeekCollectiblesClean(b *testing.B) {
+	for _, n := range []int{1000, 100000} {
+		b.Run(fmt.Sprint("N=", n), func(b *testing.B) {
+			ctx := context.Background()
+			e := cellar.New(nil)
+			defer e.Close()
+			root := emittingTree(b, e, n)
+			want := n / 100
+			b.Run("peek", func(b *testing.B) {
+				for b.Loop() {
+					seq, err := cellar.Peek[int](ctx, root)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if seq == nil {
+						b.Fatal("nil sequence")
+					}
+				}
+			})
+			b.Run("peek+iterate", func(b *testing.B) {
+				for b.Loop() {
+					seq, err := cellar.Peek[int](ctx, root)
+					if err != nil {
+						b.Fatal(err)
+					}
+					count := 0
+					for range seq {
+						count++
+					}
+					if count != want {
+						b.Fatalf("%d collectibles, want %d", count, want)
+					}
+				}
+			})
+			b.Run("baseline-read", func(b *testing.B) {
+				for b.Loop() {
+					v, err := root.ReadStronglyConsistent(ctx)
+					if err != nil {
+						b.Fatal(err)
+					}
+					sink = v
+				}
+			})
+		})
+	}
+}

@@ -123,6 +123,61 @@ func (g graphSpec) evaluate(states []int) []int {
 	return vals
 }
 
+// collected returns, sorted, the collectibles of node root from scratch: the
+// nodes whose value is a multiple of 3 among root and the nodes it reads,
+// transitively, over the current inputs.
+func (g graphSpec) collected(states, vals []int, root int) []int {
+	seen := map[int]bool{}
+	var walk func(i int)
+	node := func(r ref) {
+		if !r.state {
+			walk(r.idx)
+		}
+	}
+	get := func(r ref) int {
+		if r.state {
+			return states[r.idx]
+		}
+		return vals[r.idx]
+	}
+	walk = func(i int) {
+		if seen[i] {
+			return
+		}
+		seen[i] = true
+		s := g.nodes[i]
+		switch s.kind {
+		case kindSum:
+			for _, r := range s.refs {
+				node(r)
+			}
+		case kindBranch:
+			node(s.refs[0])
+			if get(s.refs[0])%2 == 0 {
+				node(s.refs[1])
+			} else {
+				node(s.refs[2])
+			}
+		case kindParam, kindMod2:
+			node(s.refs[0])
+			if s.kind == kindParam {
+				walk(s.target) // through param(target, k)
+			}
+		case kindAlias:
+			walk(s.target) // through alias(target)
+		}
+	}
+	walk(root)
+	var out []int
+	for i := range seen {
+		if vals[i]%3 == 0 {
+			out = append(out, i)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // execLog records, per task, how often it executed and what it read in its
 // latest execution.
 type execLog struct {
@@ -244,7 +299,11 @@ func newGraphEngine(g graphSpec, workers int, initial []int) *graphEngine {
 			}
 			v = rec.saw(fmt.Sprint("a", s.target), av)
 		}
-		return (v + s.offset) % valueMod, nil
+		v = (v + s.offset) % valueMod
+		if v%3 == 0 {
+			cellar.Emit(ctx, i) // data-dependent collectibles
+		}
+		return v, nil
 	})
 	ge.param = cellar.NewFunc2(ge.e, "param", func(ctx context.Context, j, k int) (int, error) {
 		rec := &recorder{key: fmt.Sprint("p", j, ",", k)}
@@ -304,6 +363,17 @@ func TestDifferential(t *testing.T) {
 				}
 				if got != vals[r] {
 					t.Fatalf("step %d: node %d = %d, from scratch %d", step, r, got, vals[r])
+				}
+				if rapid.Bool().Draw(t, "peek") {
+					seq, err := cellar.Peek[int](ctx, ge.node.CallOperation(ctx, r))
+					if err != nil {
+						t.Fatalf("step %d: Peek(node %d): %v", step, r, err)
+					}
+					col := slices.Collect(seq)
+					sorted := slices.Sorted(slices.Values(col))
+					if want := g.collected(states, vals, r); !slices.Equal(sorted, want) || len(slices.Compact(sorted)) != len(col) {
+						t.Fatalf("step %d: collectibles of node %d = %v, from scratch %v", step, r, col, want)
+					}
 				}
 			}
 			if len(ge.log.errs) > 0 {

@@ -206,3 +206,52 @@ func ExampleNewVcFunc1() {
 	// converting
 	// 68 68
 }
+
+// Tasks emit collectibles, such as diagnostics, besides their results; an
+// operation above them gathers them, and an edit updates what it gathers.
+func ExamplePeek() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	type Diagnostic struct{ File, Msg string }
+	files := map[string]*cellar.State[string]{
+		"a.go": cellar.NewState(e, "a.go", "package a"),
+		"b.go": cellar.NewState(e, "b.go", "pakage b"),
+	}
+	check := cellar.NewFunc1(e, "check", func(ctx context.Context, name string) (bool, error) {
+		ok := strings.HasPrefix(files[name].Get(ctx), "package ")
+		if !ok {
+			cellar.Emit(ctx, Diagnostic{name, "expected 'package'"})
+		}
+		return ok, nil
+	})
+	all := cellar.NewFunc1(e, "all", func(ctx context.Context, _ struct{}) (int, error) {
+		good := 0
+		for _, name := range []string{"a.go", "b.go"} {
+			if ok, err := check.Call(ctx, name).Get(ctx); err != nil {
+				return 0, err
+			} else if ok {
+				good++
+			}
+		}
+		return good, nil
+	})
+
+	op := all.CallOperation(ctx, struct{}{})
+	report := func() {
+		good, _ := op.ReadStronglyConsistent(ctx)
+		diags, _ := cellar.Peek[Diagnostic](ctx, op)
+		fmt.Println(good, "good")
+		for d := range diags {
+			fmt.Printf("%s: %s\n", d.File, d.Msg)
+		}
+	}
+	report()
+	files["b.go"].Set("package b")
+	report()
+	// Output:
+	// 1 good
+	// b.go: expected 'package'
+	// 2 good
+}

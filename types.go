@@ -16,7 +16,7 @@ func typeFor[T any]() *engine.Type {
 	if t, ok := types.Load(rt); ok {
 		return t.(*engine.Type)
 	}
-	t, _ := types.LoadOrStore(rt, &engine.Type{Name: rt.String(), Equal: equalFor[T](rt)})
+	t, _ := types.LoadOrStore(rt, &engine.Type{Name: rt.String(), Equal: equalFor[T](rt), Key: keyFor(rt)})
 	return t.(*engine.Type)
 }
 
@@ -61,6 +61,27 @@ func equalFor[T any](rt reflect.Type) func(a, b any) bool {
 		}
 	}
 	return encodedEqual
+}
+
+// keyFor returns how values of type rt become map keys where they cannot be
+// keys themselves (to deduplicate collectibles): their dynamic type's name
+// and their deterministic encoding. It returns nil when values are keys.
+func keyFor(rt reflect.Type) func(any) any {
+	if rt.Comparable() && !holdsInterface(rt) {
+		return nil
+	}
+	return func(v any) any {
+		if v == nil {
+			return nil
+		}
+		rv := reflect.ValueOf(v)
+		b, err := codec.AppendValue([]byte(codec.TypeName(rv.Type())+"\x00"), rv)
+		if err != nil {
+			// Not encodable (a func inside): never merged.
+			return new(byte)
+		}
+		return string(b)
+	}
 }
 
 func encodedEqual(a, b any) bool {

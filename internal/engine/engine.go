@@ -55,6 +55,10 @@ type Engine struct {
 	// dirty, so that it looks again. They are rare, hence a map.
 	backReaders map[*Task][]uint32
 	runs        []Run // unused Runs of the current slab
+
+	// Collectibles; see collect.go.
+	collects  map[collectKey]*Task
+	listTypes map[*Type]*Type
 }
 
 // New returns a running engine.
@@ -172,6 +176,10 @@ func (e *Engine) Touch(ctx context.Context, t *Task) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.touchLocked(ctx, t)
+}
+
+func (e *Engine) touchLocked(ctx context.Context, t *Task) {
 	if e.closed {
 		return
 	}

@@ -15,6 +15,7 @@ var (
 	ErrTaskReturned = errors.New("cellar: read through the context of a task that has already returned")
 	ErrCellGone     = errors.New("cellar: cell does not exist in the task's latest execution")
 	ErrCycle        = errors.New("cellar: dependency cycle")
+	ErrNotOperation = errors.New("cellar: Vc names a cell, not a task's output")
 	ErrPanic        = errors.New("cellar: task function panicked")
 )
 

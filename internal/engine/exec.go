@@ -41,6 +41,8 @@ type execExtra struct {
 	oldSet map[dep]struct{} // old[cursor:], once it is long
 	waitOn []*hold          // tasks it waits for or runs inline
 	owned  []*hold          // fresh tasks it called
+	emits  []emission       // collectibles it emitted
+	taken  []taken          // collectibles it took
 }
 
 func (x *execution) extra() *execExtra {
@@ -192,14 +194,7 @@ func (e *Engine) dependsOnLocked(t, r *Task) bool {
 	for len(stack) > 0 && !found {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		for _, id := range n.outReaders {
-			visit(id)
-		}
-		for i := range n.cells {
-			for _, id := range n.cells[i].readers {
-				visit(id)
-			}
-		}
+		n.forReaders(visit)
 	}
 	return found
 }
@@ -302,6 +297,9 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 		e.markReadersLocked(t.outReaders, nil)
 	}
 	t.out = out
+	if e.storeMetaLocked(x, x.diverged || x.cursor < len(x.old)) && t.execs > 0 {
+		changed = true
+	}
 	e.finishDepsLocked(x)
 
 	t.exec = nil

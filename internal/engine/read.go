@@ -81,7 +81,7 @@ func (e *Engine) checkRawLocked(r Raw) error {
 		return ErrNullVc
 	case r.Eng != e.id:
 		return ErrForeign
-	case r.Task == 0 || int(r.Task) >= len(e.tasks):
+	case r.Task == 0 || int(r.Task) >= len(e.tasks) || r.Slot == metaSlot:
 		return ErrInvalidVc
 	}
 	return nil
@@ -150,6 +150,9 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, reso
 				}
 				*rp = t.out.vc
 				continue
+			}
+			if r.Slot == metaSlot {
+				return nil, e.observeLocked(x, t, metaSlot, nil)
 			}
 			if int(r.Slot) > len(t.cells)+maxPlaceholders {
 				// Far past anything t made: a forged handle, not a
@@ -392,6 +395,13 @@ func (e *Engine) addReaderLocked(d dep, reader uint32) {
 		e.backReaders[t] = append(e.backReaders[t], reader)
 		return
 	}
+	if slot == metaSlot {
+		if t.meta == nil {
+			t.meta = new(taskMeta)
+		}
+		t.meta.readers = append(t.meta.readers, reader)
+		return
+	}
 	if slot == 0 {
 		if t.outReaders == nil {
 			t.outReaders = t.inlReaders[:0:len(t.inlReaders)]
@@ -427,7 +437,9 @@ func (e *Engine) removeReaderLocked(d dep, reader uint32) {
 		}
 		return
 	}
-	if d.slot == 0 {
+	if d.slot == metaSlot {
+		list = &t.meta.readers
+	} else if d.slot == 0 {
 		list = &t.outReaders
 	} else if i := int(d.slot - 1); i < len(t.cells) {
 		list = &t.cells[i].readers
@@ -583,14 +595,7 @@ func (e *Engine) raiseLocked(t *Task, h int32, origin *Task) error {
 			}
 		}
 		next := it.h + 1
-		for _, id := range n.outReaders {
-			stack = append(stack, item{e.tasks[id], next})
-		}
-		for i := range n.cells {
-			for _, id := range n.cells[i].readers {
-				stack = append(stack, item{e.tasks[id], next})
-			}
-		}
+		n.forReaders(func(id uint32) { stack = append(stack, item{e.tasks[id], next}) })
 		if e.propagatingLocked() {
 			e.forWaitersLocked(n, func(w *Task) { stack = append(stack, item{w, next}) })
 		}
@@ -698,14 +703,7 @@ func (e *Engine) graphCycleLocked(t, origin *Task) error {
 			return m == origin
 		}
 		found := false
-		for _, id := range n.outReaders {
-			found = found || visit(id)
-		}
-		for i := range n.cells {
-			for _, id := range n.cells[i].readers {
-				found = found || visit(id)
-			}
-		}
+		n.forReaders(func(id uint32) { found = visit(id) || found })
 		if found {
 			break
 		}

@@ -27,6 +27,9 @@ type Type struct {
 	// Equal reports whether two values of the type are equal; an equal
 	// recomputed value stops invalidation (early cutoff).
 	Equal func(a, b any) bool
+	// Key, if set, maps a value to a comparable key with the same
+	// equality, for values that cannot be map keys themselves.
+	Key func(v any) any
 }
 
 // Result is what a task function produced: a value to store in a new cell, a
@@ -86,6 +89,7 @@ type Task struct {
 	cells      []cell
 	deps       []dep
 	exec       *execution // while running
+	meta       *taskMeta  // collectibles; see collect.go
 
 	// Room for the common small case, so that a typical task is one
 	// allocation and one stretch of memory: propagation touches many tasks,
@@ -100,6 +104,24 @@ func (t *Task) setSt(s taskState)      { t.state.Store(uint32(s)) }
 func (t *Task) freshRunning() bool     { return t.st() == stRunning && !t.exec.reexec }
 func (t *Task) inFreshPhase() bool     { return t.st() == stQueued || t.freshRunning() }
 func (t *Task) outputRaw(e uint32) Raw { return Raw{Eng: e, Task: t.id} }
+
+// forReaders calls f with the id of every task that read t, through its
+// output, a cell or its meta (once per edge, not per reader).
+func (t *Task) forReaders(f func(id uint32)) {
+	for _, id := range t.outReaders {
+		f(id)
+	}
+	for i := range t.cells {
+		for _, id := range t.cells[i].readers {
+			f(id)
+		}
+	}
+	if t.meta != nil {
+		for _, id := range t.meta.readers {
+			f(id)
+		}
+	}
+}
 
 // Name returns the task's debug name, such as wordCount("a.txt").
 func (t *Task) Name() string {

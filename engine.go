@@ -22,6 +22,13 @@ type Options struct {
 	// Workers bounds how many task functions run at the same time. Zero
 	// means runtime.GOMAXPROCS(0). A task blocked in a read does not count.
 	Workers int
+	// Observe makes the engine time every execution (see
+	// [TaskInfo].Duration) and label it for pprof with the task
+	// function's name (label "cellar.task"), so that CPU profiles show
+	// time per task function. It costs about 100 ns per execution.
+	// Executions always appear as runtime/trace regions named
+	// "cellar <function>" while a trace is being recorded.
+	Observe bool
 }
 
 // engines maps engine ids to live engines, so that a Vc read from outside
@@ -33,6 +40,7 @@ func New(opts *Options) *Engine {
 	var o engine.Options
 	if opts != nil {
 		o.Workers = opts.Workers
+		o.Observe = opts.Observe
 	}
 	e := &Engine{core: engine.New(o), names: make(map[string]bool)}
 	engines.Store(e.core.ID(), e.core)

@@ -255,3 +255,26 @@ func ExamplePeek() {
 	// b.go: expected 'package'
 	// 2 good
 }
+
+// Every task can say how often it ran and why it last ran.
+func ExampleOperationVc_Info() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	text := cellar.NewState(e, "text", "a b")
+	words := cellar.NewFunc1(e, "words", func(ctx context.Context, file string) (int, error) {
+		return len(strings.Fields(text.Get(ctx))), nil
+	})
+	op := words.CallOperation(ctx, "a.txt")
+	op.ReadStronglyConsistent(ctx)
+	text.Set("a b c")
+	op.ReadStronglyConsistent(ctx)
+
+	info, _ := op.Info()
+	fmt.Println(info.Name, "ran", info.Executions, "times")
+	fmt.Println("last because it", info.Cause)
+	// Output:
+	// words("a.txt") ran 2 times
+	// last because it read State("text")#0, which changed
+}

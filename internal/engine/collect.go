@@ -224,7 +224,7 @@ func (e *Engine) storeMetaLocked(x *execution, depsChanged bool) bool {
 	}
 	changed := !sameEmissions(m.emits, emits) || !sameTaken(m.taken, took)
 	if len(m.readers) > 0 && (changed || depsChanged) {
-		e.markReadersLocked(m.readers, nil)
+		e.markReadersLocked(m.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: metaSlot})
 	}
 	m.emits, m.taken = emits, took
 	return changed

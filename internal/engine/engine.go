@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // engineIDs numbers engines so that a Raw from one engine is recognised as
@@ -16,12 +17,17 @@ type Options struct {
 	// Workers bounds how many task functions run at once. Zero or less means
 	// runtime.GOMAXPROCS(0).
 	Workers int
+	// Observe makes the engine time every execution and label it for
+	// pprof with the task function's name.
+	Observe bool
 }
 
 // Engine owns a task graph and the goroutines that execute it.
 type Engine struct {
-	id    uint32
-	stats counters
+	id        uint32
+	stats     counters
+	observe   bool
+	durations map[*Task]time.Duration // of the latest executions, when observing
 
 	mu     sync.Mutex
 	closed bool
@@ -69,6 +75,8 @@ func New(opts Options) *Engine {
 	}
 	return &Engine{
 		id:           engineIDs.Add(1),
+		observe:      opts.Observe,
+		durations:    make(map[*Task]time.Duration),
 		tasks:        make([]*Task, 1, 64),
 		free:         w,
 		taskWaiters:  make(map[*Task][]*waiter),
@@ -349,8 +357,9 @@ func (e *Engine) applySetLocked(t *Task, value any, force bool) {
 		return
 	}
 	c.value = value
-	e.markReadersLocked(c.readers, nil)
-	e.markReadersLocked(t.outReaders, nil)
+	why := Why{Kind: WhyChanged, task: t.id, slot: 1}
+	e.markReadersLocked(c.readers, nil, why)
+	e.markReadersLocked(t.outReaders, nil, why)
 	e.kickLocked(0)
 }
 
@@ -378,7 +387,7 @@ func (e *Engine) Invalidate(t *Task) {
 }
 
 func (e *Engine) invalidateLocked(t *Task) {
-	e.markDirtyLocked(t)
+	e.markDirtyLocked(t, Why{Kind: WhyInvalidated})
 	e.kickLocked(0)
 }
 

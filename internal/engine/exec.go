@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"runtime/debug"
+	"runtime/trace"
+	"time"
 )
 
 // execution is one run of a task function. The function receives its Run as
@@ -19,6 +21,7 @@ type execution struct {
 	reexec     bool // a re-execution of a dirty task (never abandoned)
 	finished   bool
 	dirtyAgain bool // a value it had read changed while it ran
+	againWhy   Why  // what changed, if dirtyAgain
 	diverged   bool // see old
 
 	run      *Run // the context the function receives
@@ -92,6 +95,7 @@ func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution 
 		e.runningRe.push(t)
 	case stQueued:
 		e.freshCount--
+		t.setWhy(Why{})
 	}
 	t.setSt(stRunning)
 	t.exec = x
@@ -100,21 +104,36 @@ func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution 
 }
 
 // executeLocked runs x's function with mu released, and completes it.
-func (e *Engine) executeLocked(x *execution) {
+// labels is the context whose pprof labels the goroutine had before: nil
+// for an inline execution (its parent's), context.Background() on the
+// engine's own goroutines.
+func (e *Engine) executeLocked(x *execution, labels context.Context) {
 	e.mu.Unlock()
-	res := x.t.fn.call(x.run, x.t.args)
-	e.mu.Lock()
+	var res Result
+	if e.observe || trace.IsEnabled() {
+		var d time.Duration
+		res, d = e.observedCall(x, labels)
+		e.mu.Lock()
+		if e.observe {
+			e.durations[x.t] = d
+		}
+	} else {
+		res = x.t.fn.call(x.run, x.t.args)
+		e.mu.Lock()
+	}
 	e.completeLocked(x, res)
 }
 
 func (f *Func) call(ctx context.Context, args any) (res Result) {
 	defer func() {
 		if r := recover(); r != nil {
-			res = Result{Err: &PanicError{Value: r, Stack: debug.Stack()}}
+			res = Result{Err: panicError(r)}
 		}
 	}()
 	return f.Run(ctx, args)
 }
+
+func panicError(r any) error { return &PanicError{Value: r, Stack: debug.Stack()} }
 
 // completeLocked stores what x produced, invalidates the readers of
 // everything that changed, and wakes whoever waits for the task.
@@ -165,7 +184,7 @@ func (e *Engine) recheckBackReadersLocked(t *Task) {
 	}
 	for _, id := range back {
 		if r := e.tasks[id]; !e.dependsOnLocked(t, r) {
-			e.markDirtyLocked(r)
+			e.markDirtyLocked(r, Why{Kind: WhyCycleGone, task: t.id})
 		}
 	}
 }
@@ -264,9 +283,9 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 		if oc.typ != res.Type || !res.Type.Equal(oc.value, res.Value) {
 			oc.value, oc.typ = res.Value, res.Type
 			changed = true
-			e.markReadersLocked(oc.readers, nil)
+			e.markReadersLocked(oc.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: 1})
 			if out.equal(t.out) {
-				e.markReadersLocked(t.outReaders, nil)
+				e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
 			}
 		}
 	} else {
@@ -287,14 +306,14 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 		if outCellChanged && out.equal(t.out) {
 			// Readers through the output depend on the value of
 			// the own cell it points at (see readLoopLocked).
-			e.markReadersLocked(t.outReaders, nil)
+			e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
 		}
 	}
 	if !out.equal(t.out) {
 		if t.execs > 0 {
 			changed = true
 		}
-		e.markReadersLocked(t.outReaders, nil)
+		e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
 	}
 	t.out = out
 	if e.storeMetaLocked(x, x.diverged || x.cursor < len(x.old)) && t.execs > 0 {
@@ -313,7 +332,7 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 	}
 	t.setSt(stDone)
 	if x.dirtyAgain {
-		e.markDirtyLocked(t)
+		e.markDirtyLocked(t, x.againWhy)
 	}
 }
 
@@ -335,13 +354,13 @@ func (e *Engine) replaceCellsLocked(t *Task, newCells []cell, outCell int) (chan
 		} else {
 			changed = true
 			outCellChanged = outCellChanged || i == outCell-1
-			e.markReadersLocked(oc.readers, saw)
+			e.markReadersLocked(oc.readers, saw, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)})
 		}
 		nc.readers = oc.readers
 	}
 	for i := len(newCells); i < len(oldCells); i++ {
 		changed = true
-		e.markReadersLocked(oldCells[i].readers, nil)
+		e.markReadersLocked(oldCells[i].readers, nil, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)})
 	}
 	t.cells = newCells
 	return changed, outCellChanged
@@ -355,7 +374,7 @@ func (e *Engine) discardLocked(x *execution) {
 		e.removeReaderLocked(d, t.id)
 	}
 	for i := range x.cells {
-		e.markReadersLocked(x.cells[i].readers, nil)
+		e.markReadersLocked(x.cells[i].readers, nil, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)})
 	}
 	t.exec = nil
 	e.endFreshPhaseLocked(t)
@@ -392,12 +411,12 @@ func (e *Engine) finishDepsLocked(x *execution) {
 }
 
 // markReadersLocked marks the tasks in ids dirty, except those in skip.
-func (e *Engine) markReadersLocked(ids, skip []uint32) {
+func (e *Engine) markReadersLocked(ids, skip []uint32, why Why) {
 	for _, id := range ids {
 		if len(skip) > 0 && containsID(skip, id) {
 			continue
 		}
-		e.markDirtyLocked(e.tasks[id])
+		e.markDirtyLocked(e.tasks[id], why)
 	}
 }
 
@@ -411,15 +430,17 @@ func containsID(ids []uint32, id uint32) bool {
 }
 
 // markDirtyLocked records that something t read has changed.
-func (e *Engine) markDirtyLocked(t *Task) {
+func (e *Engine) markDirtyLocked(t *Task, why Why) {
 	switch t.st() {
 	case stDone:
+		t.setWhy(why)
 		t.setSt(stDirty)
 		e.dirty.push(t)
 		e.stats.invalidated++
 	case stRunning:
 		if !t.exec.dirtyAgain {
 			t.exec.dirtyAgain = true
+			t.exec.againWhy = why
 			e.stats.invalidated++
 		}
 	}

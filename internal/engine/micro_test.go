@@ -34,7 +34,7 @@ func BenchmarkReexec(b *testing.B) {
 			if t == nil {
 				return
 			}
-			e.executeLocked(e.startLocked(t, th, nil))
+			e.executeLocked(e.startLocked(t, th, nil), context.Background())
 		}
 	}
 	run()
@@ -42,7 +42,7 @@ func BenchmarkReexec(b *testing.B) {
 	for b.Loop() {
 		i++
 		st.cells[0].value = i
-		e.markReadersLocked(st.cells[0].readers, nil)
+		e.markReadersLocked(st.cells[0].readers, nil, Why{})
 		run()
 	}
 	if t.st() != stDone {

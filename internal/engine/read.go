@@ -235,7 +235,7 @@ func (e *Engine) runInlineLocked(x *execution, t *Task, slot uint32) error {
 	h := e.holdLocked(t)
 	more := x.extra()
 	more.waitOn = append(more.waitOn, h)
-	e.executeLocked(child)
+	e.executeLocked(child, nil)
 	more.waitOn = removeHold(more.waitOn, h)
 	e.releaseLocked(h)
 	return nil

@@ -70,7 +70,7 @@ func (e *Engine) worker() {
 		}
 		x := e.startLocked(t, th, nil)
 		e.kickLocked(0)
-		e.executeLocked(x)
+		e.executeLocked(x, context.Background())
 	}
 	e.releaseSlotLocked()
 	e.mu.Unlock()

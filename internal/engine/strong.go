@@ -109,7 +109,7 @@ func (e *Engine) helpLocked(ctx context.Context, done func() bool) bool {
 		}
 		x := e.startLocked(t, th, nil)
 		e.kickLocked(0)
-		e.executeLocked(x)
+		e.executeLocked(x, ctx)
 	}
 	e.releaseSlotLocked()
 	return done()

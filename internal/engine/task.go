@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"math"
+	"sync"
 	"sync/atomic"
 )
 
@@ -52,6 +53,9 @@ type Func struct {
 	// Format renders args for debug names, without the function name or
 	// parentheses.
 	Format func(args any) string
+
+	labelOnce sync.Once
+	labelCtx  context.Context // pprof labels of its executions
 }
 
 type taskState uint32
@@ -79,7 +83,10 @@ type Task struct {
 	phase    uint32 // bumped whenever a fresh phase ends
 	pinned   bool   // the current fresh phase cannot be abandoned
 	isState  bool
-	execs    uint32 // completed executions
+	whyKind  WhyKind // why it is dirty, or why its latest execution ran
+	execs    uint32  // completed executions
+	whyTask  uint32  // with whyKind: what changed
+	whySlot  uint32
 
 	fn   *Func
 	args any
@@ -97,6 +104,11 @@ type Task struct {
 	inlCell    [1]cell
 	inlDeps    [1]dep
 	inlReaders [2]uint32
+}
+
+func (t *Task) why() Why { return Why{Kind: t.whyKind, task: t.whyTask, slot: t.whySlot} }
+func (t *Task) setWhy(w Why) {
+	t.whyKind, t.whyTask, t.whySlot = w.Kind, w.task, w.slot
 }
 
 func (t *Task) st() taskState          { return taskState(t.state.Load()) }

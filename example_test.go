@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/cellar-go/cellar"
@@ -277,4 +278,58 @@ func ExampleOperationVc_Info() {
 	// Output:
 	// words("a.txt") ran 2 times
 	// last because it read State("text")#0, which changed
+}
+
+// == on a Vc compares handles; resolving first compares cells.
+func ExampleVc_ToResolved() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	config := cellar.NewState(e, "config", "debug")
+	current := cellar.NewVcFunc1(e, "current", func(ctx context.Context, _ struct{}) (cellar.Vc[string], error) {
+		return config.Vc(), nil
+	})
+	viaTask := current.Call(ctx, struct{}{})
+	direct := config.Vc()
+	fmt.Println(viaTask == direct)
+
+	a, _ := viaTask.ToResolved(ctx)
+	b, _ := direct.ToResolved(ctx)
+	fmt.Println(a == b, a.DebugIdentifier())
+	// Output:
+	// false
+	// true State("config")#0
+}
+
+// Update modifies a state in place; readers re-run only if it reports a
+// change.
+func ExampleState_Update() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	hits := cellar.NewState(e, "hits", map[string]int{})
+	total := cellar.NewFunc1(e, "total", func(ctx context.Context, _ struct{}) (int, error) {
+		n := 0
+		for _, v := range hits.Get(ctx) {
+			n += v
+		}
+		return n, nil
+	})
+	record := func(page string) {
+		hits.Update(func(m *map[string]int) bool {
+			next := maps.Clone(*m) // replace, do not modify what tasks may read
+			next[page]++
+			*m = next
+			return true
+		})
+	}
+	record("/")
+	record("/about")
+	record("/")
+	n, _ := total.CallOperation(ctx, struct{}{}).ReadStronglyConsistent(ctx)
+	fmt.Println(n, hits.GetUntracked()["/"])
+	// Output:
+	// 3 2
 }

@@ -2,6 +2,7 @@ package cellar
 
 import (
 	"context"
+	"sync"
 
 	"github.com/cellar-go/cellar/internal/engine"
 )
@@ -13,8 +14,9 @@ import (
 //
 // A State is safe for use by multiple goroutines.
 type State[T any] struct {
-	e *Engine
-	t *engine.Task
+	e  *Engine
+	t  *engine.Task
+	mu sync.Mutex // orders Set and Update, so that Update cannot lose a Set
 }
 
 // stateFunc names states in debug output: State("name").
@@ -48,11 +50,45 @@ func (s *State[T]) Get(ctx context.Context) T {
 // comparison the engine uses for cells) changes nothing. Tasks that read the
 // state are re-run in the background; read an [OperationVc] strongly
 // consistently, or a Vc from outside any task, to wait for the result.
-func (s *State[T]) Set(v T) { s.e.core.SetState(s.t, v, false) }
+func (s *State[T]) Set(v T) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.e.core.SetState(s.t, v, false)
+}
 
 // SetUnconditionally replaces the value and re-runs the tasks that read it
 // even if the value is equal to the current one.
-func (s *State[T]) SetUnconditionally(v T) { s.e.core.SetState(s.t, v, true) }
+func (s *State[T]) SetUnconditionally(v T) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.e.core.SetState(s.t, v, true)
+}
+
+// Update changes the value in place: f receives a copy of the current value
+// to modify and reports whether it changed anything. If it did, the result
+// becomes the value and the tasks that read the state run again, without
+// comparing old and new. Concurrent Sets and Updates of the state are
+// applied one at a time, so none is lost.
+//
+// The copy is shallow: a map or slice inside T is shared with the current
+// value, which tasks may still be reading. Replace such parts rather than
+// modifying them. f must not call Set or Update on the same state.
+func (s *State[T]) Update(f func(v *T) (changed bool)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, _ := convert[T](s.e.core.StateValue(s.t), nil)
+	if f(&v) {
+		s.e.core.SetState(s.t, v, true)
+	}
+}
+
+// GetUntracked returns the state's value without making the calling task
+// depend on it: the task does not run again when the state changes. It
+// returns the latest value set, like Get outside a task.
+func (s *State[T]) GetUntracked() T {
+	t, _ := convert[T](s.e.core.StateValue(s.t), nil)
+	return t
+}
 
 // Vc returns a Vc of the state's value, to pass to task functions.
 func (s *State[T]) Vc() Vc[T] { return s.vc() }

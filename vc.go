@@ -19,7 +19,8 @@ import (
 //
 // Two Vcs can point at the same value through different routes (a task's
 // output and the cell it returned), so == on Vcs says whether they are the
-// same handle, not whether they point at the same cell.
+// same handle, not whether they point at the same cell. For a handle on
+// which == is meaningful, resolve it: see [ResolvedVc].
 //
 // The zero Vc points at nothing; reading it fails with [ErrNullVc].
 type Vc[T any] struct {
@@ -40,6 +41,18 @@ type Vc[T any] struct {
 //
 // Get returns ctx.Err() if ctx is done first.
 func (v Vc[T]) Get(ctx context.Context) (T, error) {
+	return read[T](ctx, v.r)
+}
+
+// GetUntracked is [Vc.Get] without a dependency: inside a task function,
+// the task does not run again when the value changes. It still waits for
+// the value to be up to date and still returns the error of a task that
+// failed. Outside any task it is the same as Get.
+func (v Vc[T]) GetUntracked(ctx context.Context) (T, error) {
+	if x := engine.FromContext(ctx); x != nil {
+		val, err := x.Engine().ReadUntracked(ctx, x, v.r)
+		return convert[T](val, err)
+	}
 	return read[T](ctx, v.r)
 }
 

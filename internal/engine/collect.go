@@ -163,7 +163,7 @@ func (e *Engine) readMeta(ctx context.Context, run *Run, t *Task, typ *Type) (ow
 	}
 	r := Raw{Eng: e.id, Task: t.id, Slot: metaSlot}
 	defer func() { x.inflight-- }()
-	if _, err := e.readLoopLocked(ctx, x, &r, false); err != nil {
+	if _, err := e.readLoopLocked(ctx, x, &r, 0); err != nil {
 		return nil, nil, err
 	}
 	if m := t.meta; m != nil {

@@ -39,7 +39,22 @@ func (e *Engine) Read(ctx context.Context, run *Run, r Raw) (any, error) {
 		return nil, err
 	}
 	defer func() { x.inflight-- }()
-	v, _, err := e.readLocked(ctx, x, r, false)
+	v, _, err := e.readLocked(ctx, x, r, 0)
+	return v, err
+}
+
+// ReadUntracked is Read without a dependency: run is not re-executed when
+// the value changes. It still waits for the value to be up to date, and
+// still returns the error of a task that failed.
+func (e *Engine) ReadUntracked(ctx context.Context, run *Run, r Raw) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, err := e.beginReadLocked(run, r)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { x.inflight-- }()
+	v, _, err := e.readLocked(ctx, x, r, readUntracked)
 	return v, err
 }
 
@@ -71,7 +86,7 @@ func (e *Engine) Resolve(ctx context.Context, run *Run, r Raw) (Raw, error) {
 		return Raw{}, err
 	}
 	defer func() { x.inflight-- }()
-	_, c, err := e.readLocked(ctx, x, r, true)
+	_, c, err := e.readLocked(ctx, x, r, readResolve)
 	return c, err
 }
 
@@ -93,16 +108,25 @@ func (e *Engine) levelLocked() int32 {
 	return min(e.dirty.minHeight(), e.runningRe.minHeight())
 }
 
-// readLocked reads r for x, or with resolveOnly only follows r to a cell and
+// readMode modifies a read.
+type readMode uint8
+
+const (
+	readResolve   readMode = 1 << iota // only follow r to a cell
+	readUntracked                      // record no dependency
+)
+
+// readLocked reads r for x, or with readResolve only follows r to a cell and
 // returns the cell's Raw. ctx is the context the read was made with: x's Run
 // or one derived from it. It may release mu while it waits or runs a task
 // inline.
-func (e *Engine) readLocked(ctx context.Context, x *execution, r Raw, resolveOnly bool) (any, Raw, error) {
-	v, err := e.readLoopLocked(ctx, x, &r, resolveOnly)
+func (e *Engine) readLocked(ctx context.Context, x *execution, r Raw, mode readMode) (any, Raw, error) {
+	v, err := e.readLoopLocked(ctx, x, &r, mode)
 	return v, r, err
 }
 
-func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, resolveOnly bool) (any, error) {
+func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, mode readMode) (any, error) {
+	resolveOnly := mode&readResolve != 0
 	// A task run inline cannot be interrupted, so a read through a context
 	// with a cancellation of its own hands the work to a worker instead.
 	inline := x.depth < maxInlineDepth && (ctx == context.Context(x.run) || ctx.Done() == x.run.Done())
@@ -131,7 +155,7 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, reso
 				continue
 			}
 			if r.Slot == 0 {
-				if err := e.observeLocked(x, t, 0, nil); err != nil {
+				if err := e.observeLocked(x, t, 0, nil, mode); err != nil {
 					return nil, err
 				}
 				if t.out.err != nil {
@@ -152,7 +176,7 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, reso
 				continue
 			}
 			if r.Slot == metaSlot {
-				return nil, e.observeLocked(x, t, metaSlot, nil)
+				return nil, e.observeLocked(x, t, metaSlot, nil, mode)
 			}
 			if int(r.Slot) > len(t.cells)+maxPlaceholders {
 				// Far past anything t made: a forged handle, not a
@@ -161,7 +185,7 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, reso
 			}
 			// A missing cell is depended on too (through a placeholder),
 			// so that this reader runs again when it reappears.
-			if err := e.observeLocked(x, t, r.Slot, nil); err != nil {
+			if err := e.observeLocked(x, t, r.Slot, nil, mode); err != nil {
 				return nil, err
 			}
 			if !t.hasCell(r.Slot) {
@@ -170,7 +194,7 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, reso
 			return t.cells[r.Slot-1].value, nil
 		case stRunning:
 			if r.Slot != 0 && int(r.Slot-1) < len(t.exec.cells) && (t == x.t || !t.exec.dirtyAgain) {
-				return e.readNewCellLocked(x, t, int(r.Slot-1))
+				return e.readNewCellLocked(x, t, int(r.Slot-1), mode)
 			}
 			if err := e.waitTaskLocked(ctx, x, t, r.Slot); err != nil {
 				return nil, err
@@ -212,12 +236,12 @@ func (t *Task) hasCell(slot uint32) bool {
 // readNewCellLocked reads cell i that the running task t created in its
 // current execution. Such a value is as up to date as t's execution, unless
 // something t read has changed since, in which case the reader waits.
-func (e *Engine) readNewCellLocked(x *execution, t *Task, i int) (any, error) {
+func (e *Engine) readNewCellLocked(x *execution, t *Task, i int, mode readMode) (any, error) {
 	nc := &t.exec.cells[i]
 	if t == x.t {
 		return nc.value, nil
 	}
-	if err := e.observeLocked(x, t, uint32(i+1), nc); err != nil {
+	if err := e.observeLocked(x, t, uint32(i+1), nc, mode); err != nil {
 		return nil, err
 	}
 	return nc.value, nil
@@ -255,9 +279,12 @@ func removeHold(hs []*hold, h *hold) []*hold {
 
 // observeLocked records that x has read slot of t. nc is the cell of t's
 // running execution that x read, if it read one.
-func (e *Engine) observeLocked(x *execution, t *Task, slot uint32, nc *cell) error {
+func (e *Engine) observeLocked(x *execution, t *Task, slot uint32, nc *cell, mode readMode) error {
 	if err := e.raiseAboveLocked(x, t, slot); err != nil {
 		return err
+	}
+	if mode&readUntracked != 0 {
+		return nil
 	}
 	if nc != nil {
 		nc.readers = append(nc.readers, x.t.id)

@@ -20,13 +20,25 @@ import (
 // ReadStrong returns the value r points at once everything it depends on is
 // up to date with the current inputs. It records no dependency.
 func (e *Engine) ReadStrong(ctx context.Context, r Raw) (any, error) {
+	v, _, err := e.readStrong(ctx, r, false)
+	return v, err
+}
+
+// ResolveStrong follows r through task outputs to the cell it ends at, once
+// everything it depends on is up to date with the current inputs.
+func (e *Engine) ResolveStrong(ctx context.Context, r Raw) (Raw, error) {
+	_, c, err := e.readStrong(ctx, r, true)
+	return c, err
+}
+
+func (e *Engine) readStrong(ctx context.Context, r Raw, resolveOnly bool) (v any, cell Raw, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err := e.checkRawLocked(r); err != nil {
-		return nil, err
+		return nil, Raw{}, err
 	}
 	if err := e.beginStrongLocked(ctx); err != nil {
-		return nil, err
+		return nil, Raw{}, err
 	}
 	defer e.endStrongLocked()
 	var holds []*hold
@@ -37,7 +49,10 @@ func (e *Engine) ReadStrong(ctx context.Context, r Raw) (any, error) {
 	}()
 	for hops := 0; ; {
 		if e.closed {
-			return nil, ErrClosed
+			return nil, Raw{}, ErrClosed
+		}
+		if resolveOnly && r.Slot != 0 {
+			return nil, r, nil
 		}
 		t := e.tasks[r.Task]
 		switch t.st() {
@@ -51,19 +66,23 @@ func (e *Engine) ReadStrong(ctx context.Context, r Raw) (any, error) {
 				err := e.blockOutsideLocked(ctx, lw.ch)
 				e.removeLevelWaiterLocked(lw)
 				if err != nil {
-					return nil, err
+					return nil, Raw{}, err
 				}
 				continue
 			}
 			if r.Slot != 0 {
-				return e.cellValueLocked(t, r)
+				if resolveOnly {
+					return nil, r, nil
+				}
+				v, err := e.cellValueLocked(t, r)
+				return v, r, err
 			}
 			if t.out.err != nil {
-				return nil, t.out.err
+				return nil, Raw{}, t.out.err
 			}
 			if hops++; hops > maxFollow {
 				if err := e.followCycleLocked(r); err != nil {
-					return nil, err
+					return nil, Raw{}, err
 				}
 			}
 			r = t.out.vc
@@ -83,7 +102,7 @@ func (e *Engine) ReadStrong(ctx context.Context, r Raw) (any, error) {
 			err := e.blockOutsideLocked(ctx, w.ch)
 			e.removeWaiterLocked(t, w)
 			if err != nil {
-				return nil, err
+				return nil, Raw{}, err
 			}
 		}
 	}

@@ -1,0 +1,76 @@
+package cellar
+
+import (
+	"context"
+
+	"github.com/cellar-go/cellar/internal/engine"
+)
+
+// ResolvedVc is a Vc known to point at a cell rather than at a task's
+// output: a task and the index of one of its cells. Get one with
+// [Vc.ToResolved].
+//
+// Unlike on Vc, == on ResolvedVc is meaningful: two ResolvedVcs are equal
+// exactly when they name the same cell. Store ResolvedVcs in values that
+// are compared or used as map keys; a plain Vc there would make two handles
+// of one value look different, depending on the route that produced them.
+//
+// The zero ResolvedVc points at nothing; reading it fails with [ErrNullVc].
+type ResolvedVc[T any] struct {
+	r engine.Raw
+}
+
+// ToResolved follows v through task outputs to the cell it ends at. Inside
+// a task function it waits for the tasks it passes through and depends on
+// their outputs (not on the cell's value: the task runs again if v comes to
+// point at another cell, not when the cell's value changes). Outside any
+// task it is strongly consistent.
+func (v Vc[T]) ToResolved(ctx context.Context) (ResolvedVc[T], error) {
+	r, err := resolveRaw(ctx, v.r)
+	return ResolvedVc[T]{r: r}, err
+}
+
+// Resolve is [Vc.ToResolved] returning a plain Vc, for code that passes Vcs
+// on.
+func (v Vc[T]) Resolve(ctx context.Context) (Vc[T], error) {
+	r, err := resolveRaw(ctx, v.r)
+	return Vc[T]{r: r}, err
+}
+
+// IsResolved reports whether v points at a cell rather than at a task's
+// output, so that ToResolved would return it as it is.
+func (v Vc[T]) IsResolved() bool { return v.r.IsCell() }
+
+func resolveRaw(ctx context.Context, r engine.Raw) (engine.Raw, error) {
+	if r.IsCell() {
+		return r, nil
+	}
+	if run := engine.FromContext(ctx); run != nil {
+		return run.Engine().Resolve(ctx, run, r)
+	}
+	core, err := engineOf(r)
+	if err != nil {
+		return engine.Raw{}, err
+	}
+	return core.ResolveStrong(ctx, r)
+}
+
+// Vc returns r as a plain Vc.
+func (r ResolvedVc[T]) Vc() Vc[T] { return Vc[T]{r: r.r} }
+
+// Get returns the value of the cell, as [Vc.Get] does.
+func (r ResolvedVc[T]) Get(ctx context.Context) (T, error) { return read[T](ctx, r.r) }
+
+// String returns an opaque description of the handle, as [Vc.String] does.
+func (r ResolvedVc[T]) String() string { return formatRaw(r.r) }
+
+// GoString returns the same as String.
+func (r ResolvedVc[T]) GoString() string { return formatRaw(r.r) }
+
+// DebugIdentifier names the cell, as in wordCount("a.txt")#0.
+func (r ResolvedVc[T]) DebugIdentifier() string { return debugIdentifier(r.r) }
+
+// cellarRaw and cellarWithRaw make ResolvedVcs inside task arguments known
+// to argument resolution (they are resolved already).
+func (r ResolvedVc[T]) cellarRaw() engine.Raw          { return r.r }
+func (r ResolvedVc[T]) cellarWithRaw(x engine.Raw) any { return ResolvedVc[T]{r: x} }

@@ -2,6 +2,7 @@ package cellar
 
 import (
 	"context"
+	"reflect"
 	"sync"
 
 	"github.com/cellar-go/cellar/internal/engine"
@@ -15,6 +16,9 @@ type Engine struct {
 
 	mu    sync.Mutex
 	names map[string]bool // registered task function names
+
+	defaultsMu sync.Mutex
+	defaults   map[reflect.Type]any // *Func1[struct{}, T] of Default[T]
 }
 
 // Options configures an [Engine]. A nil *Options means the defaults.
@@ -42,7 +46,7 @@ func New(opts *Options) *Engine {
 		o.Workers = opts.Workers
 		o.Observe = opts.Observe
 	}
-	e := &Engine{core: engine.New(o), names: make(map[string]bool)}
+	e := &Engine{core: engine.New(o), names: make(map[string]bool), defaults: make(map[reflect.Type]any)}
 	engines.Store(e.core.ID(), e.core)
 	return e
 }

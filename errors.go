@@ -1,6 +1,10 @@
 package cellar
 
-import "github.com/cellar-go/cellar/internal/engine"
+import (
+	"errors"
+
+	"github.com/cellar-go/cellar/internal/engine"
+)
 
 // Errors reported by reads. Compare with errors.Is.
 var (
@@ -23,6 +27,12 @@ var (
 	ErrCycle = engine.ErrCycle
 	// ErrPanic matches every [PanicError].
 	ErrPanic = engine.ErrPanic
+	// ErrInvalidVc is returned by reads of a handle that names no task of
+	// its engine (a forged or corrupted handle).
+	ErrInvalidVc = engine.ErrInvalidVc
+	// ErrBadHandle is returned when unmarshaling text or bytes that are not
+	// a handle of the expected kind.
+	ErrBadHandle = errors.New("cellar: not a valid Vc handle encoding")
 )
 
 // TaskError is how a task's failure reaches the tasks that read it and,

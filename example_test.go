@@ -2,6 +2,7 @@ package cellar_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -332,4 +333,65 @@ func ExampleState_Update() {
 	fmt.Println(n, hits.GetUntracked()["/"])
 	// Output:
 	// 3 2
+}
+
+type Animal interface{ Sound() string }
+type Dog struct{ Name string }
+
+func (d Dog) Sound() string { return d.Name + " says woof" }
+
+// A Vc of an interface type can be cast to the concrete type of its value.
+func ExampleTryDowncastType() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	pet := cellar.NewFunc1(e, "pet", func(ctx context.Context, name string) (Animal, error) {
+		return Dog{Name: name}, nil
+	})
+	a := pet.Call(ctx, "Rex")
+	if dog, ok, err := cellar.TryDowncastType[Dog](ctx, a); err == nil && ok {
+		d, _ := dog.Get(ctx)
+		fmt.Println("a dog named", d.Name)
+	}
+	back := cellar.Upcast[Animal](a) // checked when made
+	animal, _ := back.Get(ctx)
+	fmt.Println(animal.Sound())
+	// Output:
+	// a dog named Rex
+	// Rex says woof
+}
+
+type Limits struct{ MaxFiles int }
+
+func (Limits) Default() Limits { return Limits{MaxFiles: 1000} }
+
+// Default gives a Vc of a type's default value.
+func ExampleDefault() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	limits, _ := cellar.Default[Limits](ctx, e).Get(ctx)
+	fmt.Println(limits.MaxFiles)
+	// Output:
+	// 1000
+}
+
+// Vc handles can be stored in encoded values; they stay valid within their
+// engine.
+func ExampleVc_MarshalText() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	greeting := cellar.NewState(e, "greeting", "hello")
+	saved, _ := json.Marshal(map[string]cellar.Vc[string]{"greeting": greeting.Vc()})
+
+	var loaded map[string]cellar.Vc[string]
+	json.Unmarshal(saved, &loaded)
+	v, _ := loaded["greeting"].Get(ctx)
+	fmt.Println(v)
+	// Output:
+	// hello
 }

@@ -174,6 +174,9 @@ func formatArgs(args ...any) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
+		if a == (struct{}{}) {
+			continue // the placeholder argument of a task without any: f()
+		}
 		fmt.Fprintf(&b, "%#v", a)
 	}
 	return b.String()

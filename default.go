@@ -1,0 +1,44 @@
+package cellar
+
+import (
+	"context"
+	"reflect"
+
+	"github.com/cellar-go/cellar/internal/codec"
+)
+
+// Defaulter is implemented by types whose default value is not their zero
+// value; see [Default].
+type Defaulter[T any] interface {
+	Default() T
+}
+
+// Default returns a Vc of T's default value: what T's Default method
+// returns if T (or *T) implements [Defaulter], otherwise T's zero value. The
+// value is computed once per engine and type by a task named
+// Default[T] (with T's full package path), a name no other task function
+// of the engine may use; every caller gets the same task.
+func Default[T any](ctx context.Context, e *Engine) Vc[T] {
+	rt := reflect.TypeFor[T]()
+	e.defaultsMu.Lock()
+	f, ok := e.defaults[rt].(*Func1[struct{}, T])
+	if !ok {
+		f = NewFunc1(e, "Default["+codec.TypeName(rt)+"]", func(context.Context, struct{}) (T, error) {
+			return defaultOf[T](), nil
+		})
+		e.defaults[rt] = f
+	}
+	e.defaultsMu.Unlock()
+	return f.Call(ctx, struct{}{})
+}
+
+func defaultOf[T any]() T {
+	var zero T
+	if d, ok := any(zero).(Defaulter[T]); ok {
+		return d.Default()
+	}
+	if d, ok := any(&zero).(Defaulter[T]); ok {
+		return d.Default()
+	}
+	return zero
+}

@@ -19,16 +19,10 @@ type Defaulter[T any] interface {
 // Default[T] (with T's full package path), a name no other task function
 // of the engine may use; every caller gets the same task.
 func Default[T any](ctx context.Context, e *Engine) Vc[T] {
-	rt := reflect.TypeFor[T]()
-	e.defaultsMu.Lock()
-	f, ok := e.defaults[rt].(*Func1[struct{}, T])
-	if !ok {
-		f = NewFunc1(e, "Default["+codec.TypeName(rt)+"]", func(context.Context, struct{}) (T, error) {
-			return defaultOf[T](), nil
-		})
-		e.defaults[rt] = f
-	}
-	e.defaultsMu.Unlock()
+	name := "Default[" + codec.TypeName(reflect.TypeFor[T]()) + "]"
+	f := builtin(e, name, func() *Func1[struct{}, T] {
+		return NewFunc1(e, name, func(context.Context, struct{}) (T, error) { return defaultOf[T](), nil })
+	})
 	return f.Call(ctx, struct{}{})
 }
 

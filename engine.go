@@ -2,7 +2,6 @@ package cellar
 
 import (
 	"context"
-	"reflect"
 	"sync"
 
 	"github.com/cellar-go/cellar/internal/engine"
@@ -17,8 +16,10 @@ type Engine struct {
 	mu    sync.Mutex
 	names map[string]bool // registered task function names
 
-	defaultsMu sync.Mutex
-	defaults   map[reflect.Type]any // *Func1[struct{}, T] of Default[T]
+	// Task functions the package registers on first use, by name:
+	// Default[T] and Key[M].
+	builtinMu sync.Mutex
+	builtins  map[string]any
 }
 
 // Options configures an [Engine]. A nil *Options means the defaults.
@@ -37,7 +38,7 @@ type Options struct {
 
 // engines maps engine ids to live engines, so that a Vc read from outside
 // any task can find its engine.
-var engines sync.Map // uint32 -> *engine.Engine
+var engines sync.Map // uint32 -> *Engine
 
 // New returns a running engine. Call [Engine.Close] when done with it.
 func New(opts *Options) *Engine {
@@ -46,8 +47,8 @@ func New(opts *Options) *Engine {
 		o.Workers = opts.Workers
 		o.Observe = opts.Observe
 	}
-	e := &Engine{core: engine.New(o), names: make(map[string]bool), defaults: make(map[reflect.Type]any)}
-	engines.Store(e.core.ID(), e.core)
+	e := &Engine{core: engine.New(o), names: make(map[string]bool), builtins: make(map[string]any)}
+	engines.Store(e.core.ID(), e)
 	return e
 }
 
@@ -116,4 +117,17 @@ func (e *Engine) register(name string, fnIsNil bool) {
 		panic("cellar: task function " + name + " registered twice on the same engine")
 	}
 	e.names[name] = true
+}
+
+// builtin returns the task function registered under name by make, making
+// and registering it on first use.
+func builtin[F any](e *Engine, name string, make func() F) F {
+	e.builtinMu.Lock()
+	defer e.builtinMu.Unlock()
+	if f, ok := e.builtins[name].(F); ok {
+		return f
+	}
+	f := make()
+	e.builtins[name] = f
+	return f
 }

@@ -395,3 +395,27 @@ func ExampleVc_MarshalText() {
 	// Output:
 	// hello
 }
+
+// A task that reads one key of a map is not re-run when other keys change.
+func ExampleGetKey() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	env := cellar.NewState(e, "env", map[string]string{"HOME": "/home/gopher", "PWD": "/tmp"})
+	home := cellar.NewFunc1(e, "home", func(ctx context.Context, _ struct{}) (string, error) {
+		fmt.Println("home runs")
+		v, _, err := cellar.GetKey(ctx, env.Vc(), "HOME")
+		return v, err
+	})
+	op := home.CallOperation(ctx, struct{}{})
+	v, _ := op.ReadStronglyConsistent(ctx)
+	fmt.Println(v)
+	env.Set(map[string]string{"HOME": "/home/gopher", "PWD": "/src"}) // another key
+	v, _ = op.ReadStronglyConsistent(ctx)
+	fmt.Println(v)
+	// Output:
+	// home runs
+	// /home/gopher
+	// /home/gopher
+}

@@ -119,14 +119,22 @@ func (o OperationVc[T]) GoString() string { return o.String() }
 
 // engineOf returns the live engine r belongs to.
 func engineOf(r engine.Raw) (*engine.Engine, error) {
+	e, err := liveEngine(r)
+	if err != nil {
+		return nil, err
+	}
+	return e.core, nil
+}
+
+func liveEngine(r engine.Raw) (*Engine, error) {
 	if r.IsZero() {
 		return nil, ErrNullVc
 	}
-	core, ok := engines.Load(r.Eng)
+	e, ok := engines.Load(r.Eng)
 	if !ok {
 		return nil, ErrClosed
 	}
-	return core.(*engine.Engine), nil
+	return e.(*Engine), nil
 }
 
 // read reads r inside a task (tracked) or outside (strongly consistent).

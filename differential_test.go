@@ -397,7 +397,15 @@ func TestDifferential(t *testing.T) {
 				i := rapid.IntRange(0, g.states-1).Draw(t, "edit_state")
 				v := rapid.IntRange(0, 4).Draw(t, "edit_value")
 				states[i] = v
-				ge.states[i].Set(v)
+				if rapid.Bool().Draw(t, "edit_by_update") {
+					ge.states[i].Update(func(p *int) bool {
+						changed := *p != v
+						*p = v
+						return changed
+					})
+				} else {
+					ge.states[i].Set(v)
+				}
 			}
 			checkRoots(step)
 			if batch {

@@ -88,6 +88,9 @@ type Stats struct {
 	// CutOff is the number of re-executions that produced values equal to
 	// the previous ones, so that nothing that read them had to re-run.
 	CutOff uint64
+	// Evicted is the number of cell contents dropped after a final read
+	// ([Vc.GetFinal]).
+	Evicted uint64
 }
 
 // Stats returns the engine's counters.
@@ -99,6 +102,7 @@ func (e *Engine) Stats() Stats {
 		Reused:      s.Reused,
 		Invalidated: s.Invalidated,
 		CutOff:      s.CutOff,
+		Evicted:     s.Evicted,
 	}
 }
 

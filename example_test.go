@@ -419,3 +419,25 @@ func ExampleGetKey() {
 	// /home/gopher
 	// /home/gopher
 }
+
+// A final read lets the engine drop a large value once it has been handed
+// on; reading it again recomputes it.
+func ExampleVc_GetFinal() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	render := cellar.NewFunc1(e, "render", func(ctx context.Context, page string) ([]byte, error) {
+		fmt.Println("rendering", page)
+		return []byte("<h1>" + page + "</h1>"), nil
+	})
+	html, _ := render.Call(ctx, "home").GetFinal(ctx) // written out, then dropped
+	fmt.Println(len(html), "bytes,", e.Stats().Evicted, "dropped")
+	html, _ = render.Call(ctx, "home").Get(ctx) // needed again: recomputed
+	fmt.Println(len(html), "bytes")
+	// Output:
+	// rendering home
+	// 13 bytes, 1 dropped
+	// rendering home
+	// 13 bytes
+}

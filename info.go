@@ -39,6 +39,9 @@ const (
 	// CauseCycleGone: it had failed with a [CycleError], and the task it
 	// read no longer depends on it.
 	CauseCycleGone
+	// CauseEvicted: a cell's content had been dropped after a final read
+	// ([Vc.GetFinal]) and was read again.
+	CauseEvicted
 )
 
 // Cause says why a task executed: the answer to "why did it re-run?".
@@ -62,6 +65,8 @@ func (c Cause) String() string {
 		return "invalidated"
 	case CauseCycleGone:
 		return "read " + c.Changed + " in a cycle, which is gone"
+	case CauseEvicted:
+		return "its dropped content was read again"
 	}
 	return "unknown"
 }

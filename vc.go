@@ -44,6 +44,27 @@ func (v Vc[T]) Get(ctx context.Context) (T, error) {
 	return read[T](ctx, v.r)
 }
 
+// GetFinal is [Vc.Get] with a hint that the value will not be read again
+// soon, such as at the end of a pipeline that hands the value on: the
+// engine drops its reference to the value (the content of the cell v
+// resolves to), so that memory can be reclaimed. Should the value be read
+// after all, its task runs again to recompute it, from unchanged inputs, so
+// the tasks that read it before are not re-run. Values of states are never
+// dropped.
+func (v Vc[T]) GetFinal(ctx context.Context) (T, error) {
+	var run *engine.Run
+	core, err := engineOf(v.r)
+	if x := engine.FromContext(ctx); x != nil {
+		run, core, err = x, x.Engine(), nil
+	}
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	val, err := core.ReadFinal(ctx, run, v.r)
+	return convert[T](val, err)
+}
+
 // GetUntracked is [Vc.Get] without a dependency: inside a task function,
 // the task does not run again when the value changes. It still waits for
 // the value to be up to date and still returns the error of a task that

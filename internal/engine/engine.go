@@ -415,12 +415,13 @@ type Stats struct {
 	Reused      uint64 // calls answered by an existing task without executing it
 	Invalidated uint64 // times a task was marked dirty
 	CutOff      uint64 // re-executions whose cells and output were all unchanged
+	Evicted     uint64 // cell contents dropped after a final read
 }
 
 // counters are guarded by Engine.mu, except reused, which the call fast
 // path updates without it.
 type counters struct {
-	tasks, executions, invalidated, cutOff uint64
+	tasks, executions, invalidated, cutOff, evicted uint64
 	reused                                 atomic.Uint64
 }
 
@@ -434,5 +435,6 @@ func (e *Engine) Stats() Stats {
 		Reused:      e.stats.reused.Load(),
 		Invalidated: e.stats.invalidated,
 		CutOff:      e.stats.cutOff,
+		Evicted:     e.stats.evicted,
 	}
 }

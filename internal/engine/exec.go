@@ -22,6 +22,7 @@ type execution struct {
 	finished   bool
 	dirtyAgain bool // a value it had read changed while it ran
 	againWhy   Why  // what changed, if dirtyAgain
+	evictOnly  bool // it runs only to recompute dropped cells
 	diverged   bool // see old
 
 	run      *Run // the context the function receives
@@ -89,6 +90,7 @@ func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution 
 	switch t.st() {
 	case stDirty:
 		x.reexec = true
+		x.evictOnly, t.evictOnly = t.evictOnly, false
 		if t.heapIdx != noHeap {
 			e.dirty.remove(t)
 		}
@@ -280,7 +282,9 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 		// update it in place.
 		oc := &t.cells[0]
 		out.vc = Raw{Eng: e.id, Task: t.id, Slot: 1}
-		if oc.typ != res.Type || !res.Type.Equal(oc.value, res.Value) {
+		if oc.evicted() && x.evictOnly && oc.typ == res.Type {
+			oc.value = res.Value // recomputed as it was
+		} else if oc.typ != res.Type || oc.evicted() || !res.Type.Equal(oc.value, res.Value) {
 			oc.value, oc.typ = res.Value, res.Type
 			changed = true
 			e.markReadersLocked(oc.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: 1})
@@ -302,7 +306,7 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 			outCell = int(out.vc.Slot)
 		}
 		var outCellChanged bool
-		changed, outCellChanged = e.replaceCellsLocked(t, newCells, outCell)
+		changed, outCellChanged = e.replaceCellsLocked(t, newCells, outCell, x.evictOnly)
 		if outCellChanged && out.equal(t.out) {
 			// Readers through the output depend on the value of
 			// the own cell it points at (see readLoopLocked).
@@ -339,7 +343,7 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 // replaceCellsLocked makes newCells t's cells, marking the readers of every
 // cell whose value changed or that no longer exists. It reports whether
 // anything changed, and whether cell outCell-1 did (0 names no cell).
-func (e *Engine) replaceCellsLocked(t *Task, newCells []cell, outCell int) (changed, outCellChanged bool) {
+func (e *Engine) replaceCellsLocked(t *Task, newCells []cell, outCell int, evictOnly bool) (changed, outCellChanged bool) {
 	oldCells := t.cells
 	for i := range newCells {
 		nc := &newCells[i]
@@ -349,7 +353,9 @@ func (e *Engine) replaceCellsLocked(t *Task, newCells []cell, outCell int) (chan
 			continue
 		}
 		oc := &oldCells[i]
-		if oc.same(nc) {
+		if oc.evicted() && evictOnly && oc.typ == nc.typ {
+			// Recomputed from unchanged inputs: the same value.
+		} else if oc.same(nc) {
 			nc.value = oc.value
 		} else {
 			changed = true
@@ -432,7 +438,13 @@ func containsID(ids []uint32, id uint32) bool {
 // markDirtyLocked records that something t read has changed.
 func (e *Engine) markDirtyLocked(t *Task, why Why) {
 	switch t.st() {
+	case stDirty:
+		if why.Kind != WhyEvicted && t.evictOnly {
+			t.evictOnly = false
+			t.setWhy(why)
+		}
 	case stDone:
+		t.evictOnly = why.Kind == WhyEvicted
 		t.setWhy(why)
 		t.setSt(stDirty)
 		e.dirty.push(t)

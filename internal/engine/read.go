@@ -43,6 +43,51 @@ func (e *Engine) Read(ctx context.Context, run *Run, r Raw) (any, error) {
 	return v, err
 }
 
+// ReadFinal is Read, for run, or ReadStrong, for a nil run, with the hint
+// that the value will not be read again soon: the engine then drops the
+// content of the cell it came from, and recomputes it by running its task
+// again if it is read after all. Cells of states and of tasks that are not
+// up to date are kept.
+func (e *Engine) ReadFinal(ctx context.Context, run *Run, r Raw) (any, error) {
+	if run == nil {
+		v, c, err := e.readStrong(ctx, r, false)
+		if err == nil {
+			e.mu.Lock()
+			e.evictLocked(c)
+			e.mu.Unlock()
+		}
+		return v, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, err := e.beginReadLocked(run, r)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { x.inflight-- }()
+	v, c, err := e.readLocked(ctx, x, r, 0)
+	if err == nil {
+		e.evictLocked(c)
+	}
+	return v, err
+}
+
+// evictLocked drops the content of the cell r names, if its task can
+// recompute it.
+func (e *Engine) evictLocked(r Raw) {
+	if r.Task == 0 || int(r.Task) >= len(e.tasks) {
+		return
+	}
+	t := e.tasks[r.Task]
+	if t.isState || t.st() != stDone {
+		return
+	}
+	if c := t.cellFor(r); c != nil {
+		c.value = evictedCell{}
+		e.stats.evicted++
+	}
+}
+
 // ReadUntracked is Read without a dependency: run is not re-executed when
 // the value changes. It still waits for the value to be up to date, and
 // still returns the error of a task that failed.
@@ -152,6 +197,10 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, mode
 				if err := e.levelWaitLocked(ctx, x, t, r.Slot); err != nil {
 					return nil, err
 				}
+				continue
+			}
+			if c := t.cellFor(r); c != nil && c.evicted() && mode&readResolve == 0 {
+				e.markDirtyLocked(t, Why{Kind: WhyEvicted})
 				continue
 			}
 			if r.Slot == 0 {

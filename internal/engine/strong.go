@@ -70,6 +70,10 @@ func (e *Engine) readStrong(ctx context.Context, r Raw, resolveOnly bool) (v any
 				}
 				continue
 			}
+			if c := t.cellFor(r); c != nil && c.evicted() && (r.Slot != 0 || !resolveOnly) {
+				e.markDirtyLocked(t, Why{Kind: WhyEvicted})
+				continue
+			}
 			if r.Slot != 0 {
 				if resolveOnly {
 					return nil, r, nil

@@ -84,6 +84,9 @@ type Task struct {
 	pinned   bool   // the current fresh phase cannot be abandoned
 	isState  bool
 	whyKind  WhyKind // why it is dirty, or why its latest execution ran
+	// evictOnly: it is dirty only because a cell's content was dropped;
+	// its inputs are unchanged, so it recomputes the same values.
+	evictOnly bool
 	execs    uint32  // completed executions
 	whyTask  uint32  // with whyKind: what changed
 	whySlot  uint32
@@ -179,8 +182,27 @@ type cell struct {
 }
 
 func (c *cell) same(d *cell) bool {
-	return c.typ != nil && c.typ == d.typ && c.typ.Equal(c.value, d.value)
+	return c.typ != nil && c.typ == d.typ && !c.evicted() && c.typ.Equal(c.value, d.value)
 }
+
+// cellFor returns the cell r names in t's latest execution: the cell itself,
+// or the cell t's output is, or nil.
+func (t *Task) cellFor(r Raw) *cell {
+	slot := r.Slot
+	if slot == 0 && t.out.err == nil && t.out.vc.Task == t.id {
+		slot = t.out.vc.Slot
+	}
+	if slot == 0 || slot == metaSlot || !t.hasCell(slot) {
+		return nil
+	}
+	return &t.cells[slot-1]
+}
+
+// evictedCell is the value of a cell whose content was dropped after a
+// final read; the cell keeps its type and readers.
+type evictedCell struct{}
+
+func (c *cell) evicted() bool { return c.value == any(evictedCell{}) }
 
 // dep is a dependency edge from a reader to a slot of a task. It holds the
 // task itself rather than its id so that the next execution can recognise

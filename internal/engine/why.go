@@ -17,6 +17,7 @@ const (
 	WhyChanged                    // something it read changed
 	WhyInvalidated                // an invalidator reported an outside change
 	WhyCycleGone                  // a read of it that closed a cycle may succeed now
+	WhyEvicted                    // a cell's content was dropped and is read again
 )
 
 // Why is the cause of an execution: its kind and, for WhyChanged and

@@ -1,0 +1,102 @@
+package cellar_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/cellar-go/cellar"
+)
+
+func TestGetFinalDropsTheValueAndALaterReadRecomputesIt(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	input := cellar.NewState(e, "input", 3)
+	producerRuns, readerRuns := 0, 0
+	producer := cellar.NewFunc1(e, "producer", func(ctx context.Context, _ int) ([]int, error) {
+		producerRuns++
+		n := input.Get(ctx)
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i * i
+		}
+		return out, nil
+	})
+	reader := cellar.NewFunc1(e, "reader", func(ctx context.Context, _ int) (int, error) {
+		readerRuns++
+		v, err := producer.Call(ctx, 0).Get(ctx)
+		return len(v), err
+	})
+	op := reader.CallOperation(ctx, 0)
+	if n, _ := op.ReadStronglyConsistent(ctx); n != 3 {
+		t.Fatal(n)
+	}
+	v, err := producer.Call(ctx, 0).GetFinal(ctx)
+	if err != nil || len(v) != 3 || v[2] != 4 {
+		t.Fatalf("GetFinal = %v, %v", v, err)
+	}
+	if got := e.Stats().Evicted; got != 1 {
+		t.Fatalf("Evicted = %d after a final read", got)
+	}
+	if producerRuns != 1 {
+		t.Fatalf("producer ran %d times before the value was needed again", producerRuns)
+	}
+	// Needed again: recomputed from unchanged inputs; its reader is not
+	// re-run.
+	v, err = producer.Call(ctx, 0).Get(ctx)
+	if err != nil || len(v) != 3 || v[2] != 4 {
+		t.Fatalf("Get after the final read = %v, %v", v, err)
+	}
+	if producerRuns != 2 || readerRuns != 1 {
+		t.Fatalf("producer ran %d times, reader %d; want 2 and 1", producerRuns, readerRuns)
+	}
+	in, _ := producer.CallOperation(ctx, 0).Info()
+	if in.Cause.Kind != cellar.CauseEvicted {
+		t.Fatalf("cause %v", in.Cause)
+	}
+	if n, _ := op.ReadStronglyConsistent(ctx); n != 3 || readerRuns != 1 {
+		t.Fatalf("reader = %d after %d runs", n, readerRuns)
+	}
+
+	// Dropped, then an input changes: the recomputed value cannot be
+	// compared with the dropped one, so the reader runs again.
+	producer.Call(ctx, 0).GetFinal(ctx)
+	input.Set(5)
+	if n, _ := op.ReadStronglyConsistent(ctx); n != 5 || readerRuns != 2 {
+		t.Fatalf("reader = %d after %d runs; want 5 after 2", n, readerRuns)
+	}
+}
+
+func TestGetFinalInsideATask(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	runs := 0
+	big := cellar.NewFunc1(e, "big", func(ctx context.Context, n int) ([]byte, error) {
+		runs++
+		return make([]byte, n), nil
+	})
+	sum := cellar.NewFunc1(e, "sum", func(ctx context.Context, n int) (int, error) {
+		b, err := big.Call(ctx, n).GetFinal(ctx)
+		return len(b), err
+	})
+	if v, err := sum.CallOperation(ctx, 1<<10).ReadStronglyConsistent(ctx); err != nil || v != 1<<10 {
+		t.Fatalf("%d, %v", v, err)
+	}
+	if e.Stats().Evicted != 1 {
+		t.Fatal("the final read inside a task dropped nothing")
+	}
+	if v := mustGet(t, big.Call(ctx, 1<<10)); len(v) != 1<<10 || runs != 2 {
+		t.Fatalf("len %d after %d runs", len(v), runs)
+	}
+}
+
+func TestGetFinalKeepsStates(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	s := cellar.NewState(e, "s", "kept")
+	if v, err := s.Vc().GetFinal(ctx); err != nil || v != "kept" {
+		t.Fatal(v, err)
+	}
+	if e.Stats().Evicted != 0 || s.GetUntracked() != "kept" {
+		t.Fatal("a state's value was dropped")
+	}
+}

@@ -422,7 +422,7 @@ type Stats struct {
 // path updates without it.
 type counters struct {
 	tasks, executions, invalidated, cutOff, evicted uint64
-	reused                                 atomic.Uint64
+	reused                                          atomic.Uint64
 }
 
 // Stats returns the engine's counters.

@@ -87,9 +87,9 @@ type Task struct {
 	// evictOnly: it is dirty only because a cell's content was dropped;
 	// its inputs are unchanged, so it recomputes the same values.
 	evictOnly bool
-	execs    uint32  // completed executions
-	whyTask  uint32  // with whyKind: what changed
-	whySlot  uint32
+	execs     uint32 // completed executions
+	whyTask   uint32 // with whyKind: what changed
+	whySlot   uint32
 
 	fn   *Func
 	args any

@@ -441,3 +441,27 @@ func ExampleVc_GetFinal() {
 	// rendering home
 	// 13 bytes
 }
+
+type Package struct {
+	Name    string
+	Imports []cellar.Vc[Package]
+}
+
+// DebugValue shows a value with the Vcs inside it followed.
+func ExampleVc_DebugValue() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	var pkg *cellar.Func1[string, Package]
+	pkg = cellar.NewFunc1(e, "pkg", func(ctx context.Context, name string) (Package, error) {
+		p := Package{Name: name}
+		if name == "main" {
+			p.Imports = []cellar.Vc[Package]{pkg.Call(ctx, "fmt")}
+		}
+		return p, nil
+	})
+	fmt.Println(pkg.Call(ctx, "main").DebugValue(ctx, 2))
+	// Output:
+	// pkg("main") -> cellar_test.Package{Name: "main", Imports: [pkg("fmt") -> cellar_test.Package{Name: "fmt", Imports: nil}]}
+}

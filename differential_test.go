@@ -28,6 +28,7 @@ const (
 	kindParam                  // reads a ref, then param(target, ref%3): a task chosen by data
 	kindMod2                   // ref % 2: often unchanged
 	kindAlias                  // reads alias(target), which returns node(target)'s Vc
+	kindKey                    // reads one key of a map holding every state (a keyed read)
 	numKinds
 )
 
@@ -78,6 +79,8 @@ func drawGraph(t *rapid.T) graphSpec {
 			s.refs = []ref{drawRef(i, "cond"), drawRef(i, "then"), drawRef(i, "else")}
 		case kindParam, kindMod2:
 			s.refs = []ref{drawRef(i, "ref")}
+		case kindKey:
+			s.refs = []ref{{state: true, idx: rapid.IntRange(0, mapKeys-1).Draw(t, "key")}}
 		}
 		if s.kind == kindParam || s.kind == kindAlias {
 			s.target = rapid.IntRange(0, i-1).Draw(t, "target")
@@ -117,6 +120,8 @@ func (g graphSpec) evaluate(states []int) []int {
 			v = get(s.refs[0]) % 2
 		case kindAlias:
 			v = vals[s.target]
+		case kindKey:
+			v = states[g.states+s.refs[0].idx]
 		}
 		vals[i] = (v + s.offset) % valueMod
 	}
@@ -234,6 +239,7 @@ func (l *execLog) snapshot() (map[string]int, map[string][]readRec) {
 type graphEngine struct {
 	e      *cellar.Engine
 	states []*cellar.State[int]
+	all    *cellar.State[map[int]int] // the map that keyed reads read
 	node   *cellar.Func1[int, int]
 	param  *cellar.Func2[int, int, int]
 	alias  *cellar.Func1[int, int]
@@ -245,9 +251,10 @@ func newGraphEngine(g graphSpec, workers int, initial []int) *graphEngine {
 		e:   cellar.New(&cellar.Options{Workers: workers}),
 		log: &execLog{count: map[string]int{}, reads: map[string][]readRec{}},
 	}
-	for i, v := range initial {
+	for i, v := range initial[:g.states] {
 		ge.states = append(ge.states, cellar.NewState(ge.e, fmt.Sprint("s", i), v))
 	}
+	ge.all = cellar.NewState(ge.e, "all", mapOf(initial[g.states:]))
 	readNode := func(ctx context.Context, rec *recorder, j int) int {
 		v, err := ge.node.Call(ctx, j).Get(ctx)
 		if err != nil {
@@ -298,6 +305,13 @@ func newGraphEngine(g graphSpec, workers int, initial []int) *graphEngine {
 				ge.log.fail(err)
 			}
 			v = rec.saw(fmt.Sprint("a", s.target), av)
+		case kindKey:
+			key := s.refs[0].idx
+			kv, ok, err := cellar.GetKey(ctx, ge.all.Vc(), key)
+			if err != nil || !ok {
+				ge.log.fail(fmt.Errorf("%s reading key %d: %v, %v", rec.key, key, ok, err))
+			}
+			v = rec.saw(fmt.Sprint("m", g.states+key), kv)
 		}
 		v = (v + s.offset) % valueMod
 		if v%3 == 0 {
@@ -318,11 +332,26 @@ func newGraphEngine(g graphSpec, workers int, initial []int) *graphEngine {
 	return ge
 }
 
+// mapKeys is the size of the map State that keyed reads read.
+const mapKeys = 5
+
+// mapOf returns the map State's value for the values vs of its keys.
+func mapOf(states []int) map[int]int {
+	m := make(map[int]int, len(states))
+	for i, v := range states {
+		m[i] = v
+	}
+	return m
+}
+
 // currentValue returns the from-scratch value of what a read key names.
 func currentValue(key string, states, vals []int) int {
 	var a, b int
 	switch key[0] {
 	case 's':
+		fmt.Sscan(key[1:], &a)
+		return states[a]
+	case 'm':
 		fmt.Sscan(key[1:], &a)
 		return states[a]
 	case 'n', 'a':
@@ -345,7 +374,7 @@ func TestDifferential(t *testing.T) {
 	ctx := context.Background()
 	rapid.Check(t, func(t *rapid.T) {
 		g := drawGraph(t)
-		states := make([]int, g.states)
+		states := make([]int, g.states+mapKeys) // the States, then the map's values
 		for i := range states {
 			states[i] = rapid.IntRange(0, 4).Draw(t, "initial")
 		}
@@ -394,10 +423,12 @@ func TestDifferential(t *testing.T) {
 				edits = rapid.IntRange(2, 5).Draw(t, "edits")
 			}
 			for range edits {
-				i := rapid.IntRange(0, g.states-1).Draw(t, "edit_state")
+				i := rapid.IntRange(0, len(states)-1).Draw(t, "edit_state")
 				v := rapid.IntRange(0, 4).Draw(t, "edit_value")
 				states[i] = v
-				if rapid.Bool().Draw(t, "edit_by_update") {
+				if i >= g.states {
+					ge.all.Set(mapOf(states[g.states:]))
+				} else if rapid.Bool().Draw(t, "edit_by_update") {
 					ge.states[i].Update(func(p *int) bool {
 						changed := *p != v
 						*p = v

@@ -123,6 +123,8 @@ func TestHammer(t *testing.T) {
 			s.refs = []ref{pick(), pick(), pick()}
 		case kindParam, kindMod2:
 			s.refs = []ref{pick()}
+		case kindKey:
+			s.refs = []ref{{state: true, idx: rng.IntN(mapKeys)}}
 		}
 		if s.kind == kindParam || s.kind == kindAlias {
 			s.target = rng.IntN(i)
@@ -133,7 +135,7 @@ func TestHammer(t *testing.T) {
 	// history[v] is the input state after the v-th edit. Edits are made
 	// and recorded under mu, so versions and engine edits agree.
 	var mu sync.Mutex
-	current := make([]int, nStates)
+	current := make([]int, nStates+mapKeys) // the States, then the map's values
 	history := [][]int{append([]int(nil), current...)}
 	ge := newGraphEngine(g, 3, current)
 	defer ge.e.Close()
@@ -149,9 +151,13 @@ func TestHammer(t *testing.T) {
 			for range ops {
 				if rng.IntN(2) == 0 {
 					mu.Lock()
-					i, v := rng.IntN(nStates), rng.IntN(5)
+					i, v := rng.IntN(len(current)), rng.IntN(5)
 					current[i] = v
-					ge.states[i].Set(v)
+					if i >= nStates {
+						ge.all.Set(mapOf(current[nStates:]))
+					} else {
+						ge.states[i].Set(v)
+					}
 					history = append(history, append([]int(nil), current...))
 					mu.Unlock()
 					continue

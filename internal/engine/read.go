@@ -34,13 +34,19 @@ type levelWaiter struct {
 func (e *Engine) Read(ctx context.Context, run *Run, r Raw) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	v, _, err := e.readForLocked(ctx, run, r, 0)
+	return v, err
+}
+
+// readForLocked reads r on behalf of run's execution, counted as a read in
+// progress meanwhile, and returns the value and the Raw it ended at.
+func (e *Engine) readForLocked(ctx context.Context, run *Run, r Raw, mode readMode) (any, Raw, error) {
 	x, err := e.beginReadLocked(run, r)
 	if err != nil {
-		return nil, err
+		return nil, Raw{}, err
 	}
 	defer func() { x.inflight-- }()
-	v, _, err := e.readLocked(ctx, x, r, 0)
-	return v, err
+	return e.readLocked(ctx, x, r, mode)
 }
 
 // ReadFinal is Read, for run, or ReadStrong, for a nil run, with the hint
@@ -60,12 +66,7 @@ func (e *Engine) ReadFinal(ctx context.Context, run *Run, r Raw) (any, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	x, err := e.beginReadLocked(run, r)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { x.inflight-- }()
-	v, c, err := e.readLocked(ctx, x, r, 0)
+	v, c, err := e.readForLocked(ctx, run, r, 0)
 	if err == nil {
 		e.evictLocked(c)
 	}
@@ -94,12 +95,7 @@ func (e *Engine) evictLocked(r Raw) {
 func (e *Engine) ReadUntracked(ctx context.Context, run *Run, r Raw) (any, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	x, err := e.beginReadLocked(run, r)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { x.inflight-- }()
-	v, _, err := e.readLocked(ctx, x, r, readUntracked)
+	v, _, err := e.readForLocked(ctx, run, r, readUntracked)
 	return v, err
 }
 
@@ -126,12 +122,7 @@ func (e *Engine) beginReadLocked(run *Run, r Raw) (*execution, error) {
 func (e *Engine) Resolve(ctx context.Context, run *Run, r Raw) (Raw, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	x, err := e.beginReadLocked(run, r)
-	if err != nil {
-		return Raw{}, err
-	}
-	defer func() { x.inflight-- }()
-	_, c, err := e.readLocked(ctx, x, r, readResolve)
+	_, c, err := e.readForLocked(ctx, run, r, readResolve)
 	return c, err
 }
 

@@ -45,8 +45,9 @@ func (e *Engine) readForLocked(ctx context.Context, run *Run, r Raw, mode readMo
 	if err != nil {
 		return nil, Raw{}, err
 	}
-	defer func() { x.inflight-- }()
-	return e.readLocked(ctx, x, r, mode)
+	v, c, err := e.readLocked(ctx, x, r, mode) // task panics are recovered inside
+	x.inflight--
+	return v, c, err
 }
 
 // ReadFinal is Read, for run, or ReadStrong, for a nil run, with the hint
@@ -190,7 +191,7 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, mode
 				}
 				continue
 			}
-			if c := t.cellFor(r); c != nil && c.evicted() && mode&readResolve == 0 {
+			if e.stats.evicted > 0 && mode&readResolve == 0 && t.cellEvicted(r) {
 				e.markDirtyLocked(t, Why{Kind: WhyEvicted})
 				continue
 			}

@@ -70,7 +70,7 @@ func (e *Engine) readStrong(ctx context.Context, r Raw, resolveOnly bool) (v any
 				}
 				continue
 			}
-			if c := t.cellFor(r); c != nil && c.evicted() && (r.Slot != 0 || !resolveOnly) {
+			if e.stats.evicted > 0 && (r.Slot != 0 || !resolveOnly) && t.cellEvicted(r) {
 				e.markDirtyLocked(t, Why{Kind: WhyEvicted})
 				continue
 			}

@@ -198,6 +198,12 @@ func (t *Task) cellFor(r Raw) *cell {
 	return &t.cells[slot-1]
 }
 
+// cellEvicted reports whether the cell r names had its content dropped.
+func (t *Task) cellEvicted(r Raw) bool {
+	c := t.cellFor(r)
+	return c != nil && c.evicted()
+}
+
 // evictedCell is the value of a cell whose content was dropped after a
 // final read; the cell keeps its type and readers.
 type evictedCell struct{}

@@ -320,7 +320,7 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 		e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
 	}
 	t.out = out
-	if e.storeMetaLocked(x, x.diverged || x.cursor < len(x.old)) && t.execs > 0 {
+	if (t.meta != nil || x.more != nil) && e.storeMetaLocked(x, x.diverged || x.cursor < len(x.old)) && t.execs > 0 {
 		changed = true
 	}
 	e.finishDepsLocked(x)

@@ -33,8 +33,14 @@ type levelWaiter struct {
 // failed, or one of the engine's errors.
 func (e *Engine) Read(ctx context.Context, run *Run, r Raw) (any, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	v, _, err := e.readForLocked(ctx, run, r, 0)
+	x, err := e.beginReadLocked(run, r)
+	if err != nil {
+		e.mu.Unlock()
+		return nil, err
+	}
+	v, err := e.readLoopLocked(ctx, x, &r, 0) // task panics are recovered inside
+	x.inflight--
+	e.mu.Unlock()
 	return v, err
 }
 

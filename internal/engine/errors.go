@@ -30,6 +30,8 @@ type TaskError struct {
 	Err  error
 }
 
+// Error prints the chain of task names, outermost first, then the
+// original error.
 func (e *TaskError) Error() string {
 	names := []string{e.Task}
 	err := e.Err
@@ -87,6 +89,7 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error prints the panic value; the stack is in Stack.
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // Unwrap returns the panic value when it is an error.
@@ -107,6 +110,7 @@ type CycleError struct {
 	Tasks []string
 }
 
+// Error names the tasks of the cycle in order.
 func (e *CycleError) Error() string {
 	return "cellar: dependency cycle: " + joinPath(e.Tasks)
 }

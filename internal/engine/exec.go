@@ -56,6 +56,7 @@ func (x *execution) extra() *execExtra {
 	return x.more
 }
 
+// Err is the error of x's context: why it was cancelled, if it was.
 func (x *execution) Err() error { return x.run.Err() }
 
 // cancelExecLocked abandons x: its context is cancelled, and the fresh tasks

@@ -127,6 +127,8 @@ func (r *Run) Value(key any) any {
 	return nil
 }
 
+// String describes the context without naming its task: a context may be
+// printed from anywhere, and the task is guarded by the engine's lock.
 func (r *Run) String() string { return "cellar task context" }
 
 // cancel ends the run with err and reports whether it was still going.

@@ -44,6 +44,7 @@ type TaskInfo struct {
 	Duration time.Duration
 }
 
+// String names the state as TaskInfo.State does.
 func (s taskState) String() string {
 	switch s {
 	case stNew:

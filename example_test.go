@@ -465,3 +465,66 @@ func ExampleVc_DebugValue() {
 	// Output:
 	// pkg("main") -> cellar_test.Package{Name: "main", Imports: [pkg("fmt") -> cellar_test.Package{Name: "fmt", Imports: nil}]}
 }
+
+// An untracked read does not make the reading task depend on the value.
+func ExampleVc_GetUntracked() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	data := cellar.NewState(e, "data", "v1")
+	verbose := cellar.NewState(e, "verbose", false)
+	report := cellar.NewFunc1(e, "report", func(ctx context.Context, _ struct{}) (string, error) {
+		fmt.Println("report runs")
+		v, err := verbose.Vc().GetUntracked(ctx) // a setting: no re-run when it changes
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s (verbose %v)", data.Get(ctx), v), nil
+	})
+	op := report.CallOperation(ctx, struct{}{})
+	s, _ := op.ReadStronglyConsistent(ctx)
+	fmt.Println(s)
+	verbose.Set(true)
+	s, _ = op.ReadStronglyConsistent(ctx)
+	fmt.Println(s)
+	// Output:
+	// report runs
+	// v1 (verbose false)
+	// v1 (verbose false)
+}
+
+// Take hands an operation's collectibles to the caller and hides them from
+// the tasks above it.
+func ExampleTake() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	compile := cellar.NewFunc1(e, "compile", func(ctx context.Context, file string) (int, error) {
+		cellar.Emit(ctx, "warning in "+file)
+		return 1, nil
+	})
+	// build handles the warnings of its compile steps itself.
+	build := cellar.NewFunc1(e, "build", func(ctx context.Context, file string) (int, error) {
+		op := compile.CallOperation(ctx, file)
+		n, err := op.Connect().Get(ctx)
+		if err != nil {
+			return 0, err
+		}
+		warnings, err := cellar.Take[string](ctx, op)
+		if err != nil {
+			return 0, err
+		}
+		for w := range warnings {
+			cellar.Emit(ctx, "handled: "+w)
+		}
+		return n, nil
+	})
+	seq, _ := cellar.Peek[string](ctx, build.CallOperation(ctx, "main.go"))
+	for s := range seq {
+		fmt.Println(s)
+	}
+	// Output:
+	// handled: warning in main.go
+}

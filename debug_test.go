@@ -3,6 +3,7 @@ package cellar_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -53,5 +54,29 @@ func TestDebugValueFollowsNestedVcs(t *testing.T) {
 	}
 	if got := root.DebugValue(ctx, 0); got != `dir("src") -> …` {
 		t.Errorf("DebugValue(0) = %s", got)
+	}
+}
+
+func TestFormattingAHandleShowsTheHandleOnly(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	f := cellar.NewFunc1(e, "f", func(ctx context.Context, n int) (int, error) { return n, nil })
+	op := f.CallOperation(ctx, 1)
+	v := op.Connect()
+	r, err := v.ToResolved(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := struct{ V cellar.Vc[int] }{v}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x", "%q"} {
+		for _, arg := range []any{v, op, r, holder} {
+			got := fmt.Sprintf(verb, arg)
+			if strings.Contains(got, "Eng") || strings.Contains(got, "Slot") || strings.Contains(got, "%!") {
+				t.Errorf("Sprintf(%q, %T) = %q shows internals or a bad verb", verb, arg, got)
+			}
+			if !strings.Contains(got, "Vc(") {
+				t.Errorf("Sprintf(%q, %T) = %q, want the handle", verb, arg, got)
+			}
+		}
 	}
 }

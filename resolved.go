@@ -2,6 +2,8 @@ package cellar
 
 import (
 	"context"
+	"fmt"
+	"io"
 
 	"github.com/cellar-go/cellar/internal/engine"
 )
@@ -66,6 +68,9 @@ func (r ResolvedVc[T]) String() string { return formatRaw(r.r) }
 
 // GoString returns the same as String.
 func (r ResolvedVc[T]) GoString() string { return formatRaw(r.r) }
+
+// Format prints the handle as String does, whatever the verb.
+func (r ResolvedVc[T]) Format(f fmt.State, verb rune) { io.WriteString(f, formatRaw(r.r)) }
 
 // DebugIdentifier names the cell, as in wordCount("a.txt")#0.
 func (r ResolvedVc[T]) DebugIdentifier() string { return debugIdentifier(r.r) }

@@ -3,6 +3,7 @@ package cellar
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/cellar-go/cellar/internal/engine"
 )
@@ -85,6 +86,14 @@ func (v Vc[T]) String() string { return formatRaw(v.r) }
 // GoString returns the same as String, so that %#v of a struct holding a Vc
 // stays readable.
 func (v Vc[T]) GoString() string { return formatRaw(v.r) }
+
+// Format prints the handle as String does, whatever the verb, so that no
+// formatting of a Vc (or of a struct holding one) shows its internals or
+// suggests it shows the value.
+func (v Vc[T]) Format(f fmt.State, verb rune) { io.WriteString(f, formatRaw(v.r)) }
+
+// Format prints the handle as String does, whatever the verb.
+func (o OperationVc[T]) Format(f fmt.State, verb rune) { io.WriteString(f, o.String()) }
 
 func formatRaw(r engine.Raw) string {
 	switch {

@@ -23,7 +23,7 @@ import (
 // consistently. A Vc whose read fails renders with its error.
 func (v Vc[T]) DebugValue(ctx context.Context, depth int) string {
 	var b strings.Builder
-	d := debugger{ctx: ctx, b: &b, seen: map[uintptr]bool{}}
+	d := debugger{ctx: ctx, b: &b, seen: map[visit]bool{}}
 	d.vc(v.r, depth)
 	return b.String()
 }
@@ -31,7 +31,37 @@ func (v Vc[T]) DebugValue(ctx context.Context, depth int) string {
 type debugger struct {
 	ctx  context.Context
 	b    *strings.Builder
-	seen map[uintptr]bool // pointers on the current path, against cycles
+	seen map[visit]bool // pointers, maps and slices on the current path, against cycles
+}
+
+// visit identifies a pointer, map or slice being rendered.
+type visit struct {
+	kind reflect.Kind
+	ptr  uintptr
+	len  int
+}
+
+// enter reports whether v is not already being rendered further up, and
+// marks it; leave unmarks it.
+func (d *debugger) enter(v reflect.Value) bool {
+	k := visit{v.Kind(), v.Pointer(), 0}
+	if v.Kind() == reflect.Slice {
+		k.len = v.Len()
+	}
+	if d.seen[k] {
+		d.b.WriteString("<cycle>")
+		return false
+	}
+	d.seen[k] = true
+	return true
+}
+
+func (d *debugger) leave(v reflect.Value) {
+	k := visit{v.Kind(), v.Pointer(), 0}
+	if v.Kind() == reflect.Slice {
+		k.len = v.Len()
+	}
+	delete(d.seen, k)
 }
 
 func (d *debugger) vc(r engine.Raw, depth int) {
@@ -79,7 +109,7 @@ func (d *debugger) value(v reflect.Value, depth int) {
 		d.b.WriteString("nil")
 		return
 	}
-	if v.Type().Implements(handleType) {
+	if v.Kind() == reflect.Struct && v.Type().Implements(handleType) {
 		// Read the Raw by reflection: the handle may sit in an
 		// unexported field, whose methods cannot be called.
 		raw := v.Field(0)
@@ -87,7 +117,8 @@ func (d *debugger) value(v reflect.Value, depth int) {
 		return
 	}
 	if v.CanInterface() {
-		if v.Type().Implements(errorType) || v.Type().Implements(stringerType) {
+		handlePtr := v.Kind() == reflect.Pointer && v.Type().Elem().Implements(handleType)
+		if !handlePtr && (v.Type().Implements(errorType) || v.Type().Implements(stringerType)) {
 			if (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && v.IsNil() {
 				d.b.WriteString("nil")
 				return
@@ -112,9 +143,17 @@ func (d *debugger) value(v reflect.Value, depth int) {
 		}
 		d.b.WriteByte('}')
 	case reflect.Slice, reflect.Array:
-		if v.Kind() == reflect.Slice && v.IsNil() {
-			d.b.WriteString("nil")
-			return
+		if v.Kind() == reflect.Slice {
+			if v.IsNil() {
+				d.b.WriteString("nil")
+				return
+			}
+			if v.Len() > 0 {
+				if !d.enter(v) {
+					return
+				}
+				defer d.leave(v)
+			}
 		}
 		d.b.WriteByte('[')
 		for i := range v.Len() {
@@ -129,6 +168,10 @@ func (d *debugger) value(v reflect.Value, depth int) {
 			d.b.WriteString("nil")
 			return
 		}
+		if !d.enter(v) {
+			return
+		}
+		defer d.leave(v)
 		type kv struct {
 			k string
 			v reflect.Value
@@ -155,14 +198,12 @@ func (d *debugger) value(v reflect.Value, depth int) {
 			d.b.WriteString("nil")
 			return
 		}
-		if d.seen[v.Pointer()] {
-			d.b.WriteString("&<cycle>")
+		if !d.enter(v) {
 			return
 		}
-		d.seen[v.Pointer()] = true
 		d.b.WriteByte('&')
 		d.value(v.Elem(), depth)
-		delete(d.seen, v.Pointer())
+		d.leave(v)
 	case reflect.Interface:
 		if v.IsNil() {
 			d.b.WriteString("nil")

@@ -3,8 +3,6 @@ package cellar
 import (
 	"context"
 	"reflect"
-
-	"github.com/cellar-go/cellar/internal/codec"
 )
 
 // Defaulter is implemented by types whose default value is not their zero
@@ -16,11 +14,10 @@ type Defaulter[T any] interface {
 // Default returns a Vc of T's default value: what T's Default method
 // returns if T (or *T) implements [Defaulter], otherwise T's zero value. The
 // value is computed once per engine and type by a task named
-// Default[T] (with T's full package path), a name no other task function
-// of the engine may use; every caller gets the same task.
+// Default[T] (with T's full package path, and a number if another task
+// function has that name); every caller gets the same task.
 func Default[T any](ctx context.Context, e *Engine) Vc[T] {
-	name := "Default[" + codec.TypeName(reflect.TypeFor[T]()) + "]"
-	f := builtin(e, name, func() *Func1[struct{}, T] {
+	f := builtin(e, "Default", reflect.TypeFor[T](), func(name string) *Func1[struct{}, T] {
 		return NewFunc1(e, name, func(context.Context, struct{}) (T, error) { return defaultOf[T](), nil })
 	})
 	return f.Call(ctx, struct{}{})

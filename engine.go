@@ -2,8 +2,11 @@ package cellar
 
 import (
 	"context"
+	"reflect"
+	"strconv"
 	"sync"
 
+	"github.com/cellar-go/cellar/internal/codec"
 	"github.com/cellar-go/cellar/internal/engine"
 )
 
@@ -19,7 +22,7 @@ type Engine struct {
 	// Task functions the package registers on first use, by name:
 	// Default[T] and Key[M].
 	builtinMu sync.Mutex
-	builtins  map[string]any
+	builtins  map[builtinKey]any
 }
 
 // Options configures an [Engine]. A nil *Options means the defaults.
@@ -47,7 +50,7 @@ func New(opts *Options) *Engine {
 		o.Workers = opts.Workers
 		o.Observe = opts.Observe
 	}
-	e := &Engine{core: engine.New(o), names: make(map[string]bool), builtins: make(map[string]any)}
+	e := &Engine{core: engine.New(o), names: make(map[string]bool), builtins: make(map[builtinKey]any)}
 	engines.Store(e.core.ID(), e)
 	return e
 }
@@ -125,13 +128,35 @@ func (e *Engine) register(name string, fnIsNil bool) {
 
 // builtin returns the task function registered under name by make, making
 // and registering it on first use.
-func builtin[F any](e *Engine, name string, make func() F) F {
+//
+// Builtins are found by kind and type. Their names come from the type's
+// name, which two types can share (types declared inside functions); the
+// second such type gets a numbered name, kind[T]#2.
+func builtin[F any](e *Engine, kind string, rt reflect.Type, make func(name string) F) F {
 	e.builtinMu.Lock()
 	defer e.builtinMu.Unlock()
-	if f, ok := e.builtins[name].(F); ok {
-		return f
+	key := builtinKey{kind, rt}
+	if f, ok := e.builtins[key]; ok {
+		return f.(F)
 	}
-	f := make()
-	e.builtins[name] = f
+	base := kind + "[" + codec.TypeName(rt) + "]"
+	name := base
+	for n := 2; e.registered(name); n++ {
+		name = base + "#" + strconv.Itoa(n)
+	}
+	f := make(name)
+	e.builtins[key] = f
 	return f
+}
+
+type builtinKey struct {
+	kind string
+	rt   reflect.Type
+}
+
+// registered reports whether a task function was registered under name.
+func (e *Engine) registered(name string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.names[name]
 }

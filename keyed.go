@@ -3,8 +3,6 @@ package cellar
 import (
 	"context"
 	"reflect"
-
-	"github.com/cellar-go/cellar/internal/codec"
 )
 
 // entry is what a keyed read sees of a map: the value of one key, and
@@ -22,15 +20,14 @@ type entry[V any] struct {
 //
 // Each key read is an internal task named Key[M](m, key) that reads the map;
 // when the map changes, those tasks run again (a map index each) and stop
-// the change wherever their entry is unchanged. Its name is reserved.
+// the change wherever their entry is unchanged.
 func GetKey[K comparable, V any, M ~map[K]V](ctx context.Context, m Vc[M], key K) (V, bool, error) {
 	e, err := liveEngine(m.r)
 	if err != nil {
 		var zero V
 		return zero, false, err
 	}
-	name := "Key[" + codec.TypeName(reflect.TypeFor[M]()) + "]"
-	f := builtin(e, name, func() *Func2[Vc[M], K, entry[V]] {
+	f := builtin(e, "Key", reflect.TypeFor[M](), func(name string) *Func2[Vc[M], K, entry[V]] {
 		return NewFunc2(e, name, func(ctx context.Context, m Vc[M], key K) (entry[V], error) {
 			mv, err := m.Get(ctx)
 			if err != nil {

@@ -178,6 +178,12 @@ func (e *Engine) readMeta(ctx context.Context, run *Run, t *Task, typ *Type) (ow
 		if c.isState || c.fn == &collectFunc || seen[c] || t.tookFrom(c, typ) {
 			return
 		}
+		if o := c.out.vc; c.out.err == nil && o.Task == t.id {
+			// c returned t's Vc: c is above t (it handed t on), even
+			// if t read one of c's cells, as when a task passes a
+			// cell to the task whose result it returns.
+			return
+		}
 		seen[c] = true
 		children = append(children, c)
 	}
@@ -205,7 +211,8 @@ func (t *Task) tookFrom(c *Task, typ *Type) bool {
 }
 
 // storeMetaLocked makes x's emissions and takes t's, and marks the readers
-// of t's meta dirty if they, or the tasks t read (depsChanged), changed. It
+// of t's meta dirty if they, or the tasks t read or returned (depsChanged),
+// changed. It
 // reports whether anything changed.
 func (e *Engine) storeMetaLocked(x *execution, depsChanged bool) bool {
 	t := x.t

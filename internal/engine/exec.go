@@ -283,7 +283,7 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 		// update it in place.
 		oc := &t.cells[0]
 		out.vc = Raw{Eng: e.id, Task: t.id, Slot: 1}
-		if oc.evicted() && x.evictOnly && oc.typ == res.Type {
+		if oc.evicted() && x.evictOnly && !x.dirtyAgain && oc.typ == res.Type {
 			oc.value = res.Value // recomputed as it was
 		} else if oc.typ != res.Type || oc.evicted() || !res.Type.Equal(oc.value, res.Value) {
 			oc.value, oc.typ = res.Value, res.Type
@@ -307,7 +307,7 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 			outCell = int(out.vc.Slot)
 		}
 		var outCellChanged bool
-		changed, outCellChanged = e.replaceCellsLocked(t, newCells, outCell, x.evictOnly)
+		changed, outCellChanged = e.replaceCellsLocked(t, newCells, outCell, x.evictOnly && !x.dirtyAgain)
 		if outCellChanged && out.equal(t.out) {
 			// Readers through the output depend on the value of
 			// the own cell it points at (see readLoopLocked).
@@ -320,8 +320,11 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 		}
 		e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
 	}
+	// Collect tasks follow a returned Vc to its task: another task there
+	// changes what t collects, as a changed list of reads does.
+	retargeted := (out.err != nil) != (t.out.err != nil) || out.vc.Task != t.out.vc.Task
 	t.out = out
-	if (t.meta != nil || x.more != nil) && e.storeMetaLocked(x, x.diverged || x.cursor < len(x.old)) && t.execs > 0 {
+	if (t.meta != nil || x.more != nil) && e.storeMetaLocked(x, retargeted || x.diverged || x.cursor < len(x.old)) && t.execs > 0 {
 		changed = true
 	}
 	e.finishDepsLocked(x)

@@ -58,8 +58,8 @@ type EdgeSnapshot struct {
 // the running one are only recorded when it completes.
 func (e *Engine) Snapshot() Snapshot {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	s := Snapshot{Tasks: make([]TaskSnapshot, 0, len(e.tasks)-1)}
+	tasks := e.tasks[1:]
 	for _, t := range e.tasks[1:] {
 		ts := TaskSnapshot{
 			ID:       t.id,
@@ -80,6 +80,11 @@ func (e *Engine) Snapshot() Snapshot {
 		for _, d := range t.deps {
 			s.Edges = append(s.Edges, EdgeSnapshot{Reader: t.id, Task: d.t.id, Slot: d.slot, Back: d.back})
 		}
+	}
+	e.mu.Unlock()
+	// Names format arguments, whose methods must not run under mu.
+	for i, t := range tasks {
+		s.Tasks[i].Info.name(t)
 	}
 	slices.SortFunc(s.Edges, compareEdges)
 	return s

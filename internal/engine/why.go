@@ -39,6 +39,7 @@ type TaskInfo struct {
 	Why Why
 	// Changed is the debug identifier of what changed, for WhyChanged.
 	Changed string
+	changed *Task // what changed, until Changed is filled in
 	// Duration is how long the last execution took, when the engine
 	// records timings.
 	Duration time.Duration
@@ -64,28 +65,40 @@ func (s taskState) String() string {
 // Info returns what the engine knows of the task r names.
 func (e *Engine) Info(r Raw) (TaskInfo, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if err := e.checkRawLocked(r); err != nil {
+		e.mu.Unlock()
 		return TaskInfo{}, err
 	}
-	return e.infoLocked(e.tasks[r.Task]), nil
+	t := e.tasks[r.Task]
+	info := e.infoLocked(t)
+	e.mu.Unlock()
+	info.name(t)
+	return info, nil
 }
 
+// infoLocked returns t's TaskInfo without the names, which name fills in:
+// names format task arguments, whose methods must not run under mu (they
+// may call back into the engine).
 func (e *Engine) infoLocked(t *Task) TaskInfo {
-	info := TaskInfo{Name: t.Name(), State: t.st().String(), Executions: t.execs, Why: t.why(), Duration: e.durations[t]}
-	if w := info.Why; w.Kind == WhyChanged || w.Kind == WhyCycleGone {
-		info.Changed = e.slotNameLocked(w.task, w.slot)
+	info := TaskInfo{State: t.st().String(), Executions: t.execs, Why: t.why(), Duration: e.durations[t]}
+	if w := info.Why; (w.Kind == WhyChanged || w.Kind == WhyCycleGone) && w.task != 0 && int(w.task) < len(e.tasks) {
+		info.changed = e.tasks[w.task]
 	}
 	return info
 }
 
-// slotNameLocked returns the debug identifier of a slot of task id:
-// name#i for cell i, the name alone for the output.
-func (e *Engine) slotNameLocked(id, slot uint32) string {
-	if id == 0 || int(id) >= len(e.tasks) {
-		return "?"
+// name fills in the names of info, the TaskInfo of t.
+func (info *TaskInfo) name(t *Task) {
+	info.Name = t.Name()
+	if info.changed != nil {
+		info.Changed = slotName(info.changed, info.Why.slot)
 	}
-	name := e.tasks[id].Name()
+}
+
+// slotName returns the debug identifier of a slot of t: name#i for cell i,
+// the name alone for the output. Call it without holding mu.
+func slotName(t *Task, slot uint32) string {
+	name := t.Name()
 	switch slot {
 	case 0:
 		return name
@@ -100,11 +113,13 @@ func (e *Engine) slotNameLocked(id, slot uint32) string {
 // first cell.
 func (e *Engine) DebugName(r Raw) (string, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if err := e.checkRawLocked(r); err != nil {
+		e.mu.Unlock()
 		return "", err
 	}
-	return e.slotNameLocked(r.Task, r.Slot), nil
+	t := e.tasks[r.Task]
+	e.mu.Unlock()
+	return slotName(t, r.Slot), nil
 }
 
 // observedCall runs x's function inside a runtime/trace region while a

@@ -225,3 +225,32 @@ func TestInfoFormatsArgumentsOutsideTheEngineLock(t *testing.T) {
 		t.Fatal("Info deadlocked: it formats the task's arguments (user GoString) under the engine's lock")
 	}
 }
+
+// A failing task's name goes into its error; it is formatted outside the
+// engine's lock too, so an argument whose GoString asks the engine something
+// does not deadlock the failure.
+func TestFailureFormatsArgumentsOutsideTheEngineLock(t *testing.T) {
+	e := cellar.New(nil) // not closed if it deadlocks: Close would hang too
+	ctx := context.Background()
+	other := cellar.NewState(e, "other", 0)
+	hook := func() { _ = other.Vc().DebugIdentifier() }
+	argHook.Store(&hook)
+	defer argHook.Store(nil)
+	f := cellar.NewFunc1(e, "fails", func(ctx context.Context, a hookedArg) (int, error) {
+		return 0, fmt.Errorf("bad %d", a.N)
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.Call(ctx, hookedArg{2}).Get(ctx)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		e.Close()
+		if err == nil || err.Error() != "fails(hookedArg{2}): bad 2" {
+			t.Fatalf("err = %v", err)
+		}
+	case <-time.After(failAfter):
+		t.Fatal("a failing task deadlocked formatting its name under the engine's lock")
+	}
+}

@@ -116,12 +116,14 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 	if e.observe || trace.IsEnabled() {
 		var d time.Duration
 		res, d = e.observedCall(x, labels)
+		res.nameErrors(x.t)
 		e.mu.Lock()
 		if e.observe {
 			e.durations[x.t] = d
 		}
 	} else {
 		res = x.t.fn.call(x.run, x.t.args)
+		res.nameErrors(x.t)
 		e.mu.Lock()
 	}
 	e.completeLocked(x, res)
@@ -268,12 +270,12 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 	changed := false
 	switch {
 	case res.Err != nil:
-		out.err = &TaskError{Task: t.Name(), Err: res.Err}
+		out.err = &TaskError{Task: res.name, Err: res.Err}
 	case res.IsVc:
 		if err := e.checkRawLocked(res.Vc); err != nil {
-			out.err = &TaskError{Task: t.Name(), Err: err}
+			out.err = &TaskError{Task: res.name, Err: err}
 		} else if res.Vc == t.outputRaw(e.id) {
-			out.err = &TaskError{Task: t.Name(), Err: &CycleError{Tasks: []string{t.Name(), t.Name()}}}
+			out.err = &TaskError{Task: res.name, Err: &CycleError{Tasks: []string{res.name, res.name}}}
 		} else {
 			out.vc = res.Vc
 		}

@@ -188,11 +188,17 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, mode
 			return nil, err
 		}
 		t := e.tasks[r.Task]
+		// The slot a wait records as a back edge, should it close a
+		// cycle; an untracked read records none.
+		slot := r.Slot
+		if mode&readUntracked != 0 {
+			slot = untrackedSlot
+		}
 		switch t.st() {
 		case stDone:
 			if t.height >= e.levelLocked() {
 				// Pending work below t may still change it.
-				if err := e.levelWaitLocked(ctx, x, t, r.Slot); err != nil {
+				if err := e.levelWaitLocked(ctx, x, t, slot); err != nil {
 					return nil, err
 				}
 				continue
@@ -243,32 +249,37 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, mode
 			if r.Slot != 0 && int(r.Slot-1) < len(t.exec.cells) && (t == x.t || !t.exec.dirtyAgain) {
 				return e.readNewCellLocked(x, t, int(r.Slot-1), mode)
 			}
-			if err := e.waitTaskLocked(ctx, x, t, r.Slot); err != nil {
+			if err := e.waitTaskLocked(ctx, x, t, slot); err != nil {
 				return nil, err
 			}
 		case stDirty:
 			if inline && t.height <= e.levelLocked() {
-				if err := e.runInlineLocked(x, t, r.Slot); err != nil {
+				if err := e.runInlineLocked(x, t, slot); err != nil {
 					return nil, err
 				}
 				continue
 			}
-			if err := e.waitTaskLocked(ctx, x, t, r.Slot); err != nil {
+			if err := e.waitTaskLocked(ctx, x, t, slot); err != nil {
 				return nil, err
 			}
 		case stNew, stQueued:
 			if inline {
-				if err := e.runInlineLocked(x, t, r.Slot); err != nil {
+				if err := e.runInlineLocked(x, t, slot); err != nil {
 					return nil, err
 				}
 				continue
 			}
-			if err := e.waitTaskLocked(ctx, x, t, r.Slot); err != nil {
+			if err := e.waitTaskLocked(ctx, x, t, slot); err != nil {
 				return nil, err
 			}
 		}
 	}
 }
+
+// untrackedSlot stands for the slot of an untracked read where a wait would
+// otherwise record a back edge: such a read makes no dependency at all. No
+// cell has that index (see maxPlaceholders).
+const untrackedSlot = metaSlot - 1
 
 // maxPlaceholders bounds how far past a task's cells a read may name a cell
 // that does not exist and still be depended on.
@@ -327,11 +338,11 @@ func removeHold(hs []*hold, h *hold) []*hold {
 // observeLocked records that x has read slot of t. nc is the cell of t's
 // running execution that x read, if it read one.
 func (e *Engine) observeLocked(x *execution, t *Task, slot uint32, nc *cell, mode readMode) error {
+	if mode&readUntracked != 0 {
+		return e.raiseAboveLocked(x, t, untrackedSlot)
+	}
 	if err := e.raiseAboveLocked(x, t, slot); err != nil {
 		return err
-	}
-	if mode&readUntracked != 0 {
-		return nil
 	}
 	if nc != nil {
 		nc.readers = append(nc.readers, x.t.id)
@@ -358,6 +369,9 @@ func (e *Engine) raiseAboveLocked(x *execution, t *Task, slot uint32) error {
 // recordBackLocked records a read of t by x that closed a cycle. Back edges
 // do not order heights; see recheckBackReadersLocked.
 func (e *Engine) recordBackLocked(x *execution, t *Task, slot uint32) {
+	if slot == untrackedSlot {
+		return
+	}
 	e.recordDepLocked(x, dep{t: t, slot: slot, back: true})
 }
 

@@ -122,20 +122,23 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 			e.durations[x.t] = d
 		}
 	} else {
-		res = x.t.fn.call(x.run, x.t.args)
+		x.t.fn.call(x.run, x.t.args, &res)
 		res.nameErrors(x.t)
 		e.mu.Lock()
 	}
 	e.completeLocked(x, res)
 }
 
-func (f *Func) call(ctx context.Context, args any) (res Result) {
+// call stores in res what f's function returns for args, or the error of
+// its panic. It fills res in place because a Result is large, and this is
+// the path of every execution.
+func (f *Func) call(ctx context.Context, args any, res *Result) {
 	defer func() {
 		if r := recover(); r != nil {
-			res = Result{Err: panicError(r)}
+			*res = Result{Err: panicError(r)}
 		}
 	}()
-	return f.Run(ctx, args)
+	*res = f.Run(ctx, args)
 }
 
 func panicError(r any) error { return &PanicError{Value: r, Stack: debug.Stack()} }
@@ -183,6 +186,9 @@ func (e *Engine) completeLocked(x *execution, res Result) {
 // them any more, so their read would now succeed. Readers still in a cycle
 // with t keep their error until an input changes, like any result.
 func (e *Engine) recheckBackReadersLocked(t *Task) {
+	if len(e.backReaders) == 0 {
+		return
+	}
 	back, ok := e.backReaders[t]
 	if !ok {
 		return

@@ -130,8 +130,10 @@ func (e *Engine) observedCall(x *execution, labels context.Context) (Result, tim
 	if trace.IsEnabled() {
 		defer trace.StartRegion(x.run, "cellar "+f.Name).End()
 	}
+	var res Result
 	if !e.observe {
-		return f.call(x.run, x.t.args), 0
+		f.call(x.run, x.t.args, &res)
+		return res, 0
 	}
 	if labels == nil {
 		labels = x.parent.t.fn.labels()
@@ -139,7 +141,7 @@ func (e *Engine) observedCall(x *execution, labels context.Context) (Result, tim
 	pprof.SetGoroutineLabels(f.labels())
 	defer pprof.SetGoroutineLabels(labels)
 	start := time.Now()
-	res := f.call(x.run, x.t.args)
+	f.call(x.run, x.t.args, &res)
 	return res, time.Since(start)
 }
 

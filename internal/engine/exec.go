@@ -20,10 +20,11 @@ type execution struct {
 	// The flags are guarded by Engine.mu.
 	reexec     bool // a re-execution of a dirty task (never abandoned)
 	finished   bool
-	dirtyAgain bool // a value it had read changed while it ran
-	againWhy   Why  // what changed, if dirtyAgain
-	evictOnly  bool // it runs only to recompute dropped cells
-	diverged   bool // see old
+	dirtyAgain bool   // a value it had read changed while it ran
+	againWhy   Why    // what changed, if dirtyAgain
+	name       string // the task's name, when its result may become an error
+	evictOnly  bool   // it runs only to recompute dropped cells
+	diverged   bool   // see old
 
 	run      *Run // the context the function receives
 	inflight int  // reads in progress; an execution is reused only when none is
@@ -106,6 +107,15 @@ func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution 
 	return x
 }
 
+// nameErrors records the task's name when res may become an error. It
+// formats the task's arguments, whose methods may call into the engine, so
+// it is called without holding Engine.mu.
+func (x *execution) nameErrors(res *Result) {
+	if res.Err != nil || res.IsVc {
+		x.name = x.t.Name()
+	}
+}
+
 // executeLocked runs x's function with mu released, and completes it.
 // labels is the context whose pprof labels the goroutine had before: nil
 // for an inline execution (its parent's), context.Background() on the
@@ -116,14 +126,14 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 	if e.observe || trace.IsEnabled() {
 		var d time.Duration
 		res, d = e.observedCall(x, labels)
-		res.nameErrors(x.t)
+		x.nameErrors(&res)
 		e.mu.Lock()
 		if e.observe {
 			e.durations[x.t] = d
 		}
 	} else {
 		x.t.fn.call(x.run, x.t.args, &res)
-		res.nameErrors(x.t)
+		x.nameErrors(&res)
 		e.mu.Lock()
 	}
 	e.completeLocked(x, res)
@@ -276,12 +286,12 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 	changed := false
 	switch {
 	case res.Err != nil:
-		out.err = &TaskError{Task: res.name, Err: res.Err}
+		out.err = &TaskError{Task: x.name, Err: res.Err}
 	case res.IsVc:
 		if err := e.checkRawLocked(res.Vc); err != nil {
-			out.err = &TaskError{Task: res.name, Err: err}
+			out.err = &TaskError{Task: x.name, Err: err}
 		} else if res.Vc == t.outputRaw(e.id) {
-			out.err = &TaskError{Task: res.name, Err: &CycleError{Tasks: []string{res.name, res.name}}}
+			out.err = &TaskError{Task: x.name, Err: &CycleError{Tasks: []string{x.name, x.name}}}
 		} else {
 			out.vc = res.Vc
 		}

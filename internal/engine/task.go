@@ -41,17 +41,6 @@ type Result struct {
 	Vc    Raw
 	IsVc  bool
 	Err   error
-
-	name string // the task's name, for the errors it may make
-}
-
-// nameErrors records t's name in a result that may become an error. It
-// formats t's arguments, whose methods may call into the engine, so it is
-// called without holding Engine.mu.
-func (r *Result) nameErrors(t *Task) {
-	if r.Err != nil || r.IsVc {
-		r.name = t.Name()
-	}
 }
 
 // Func is a registered task function.

@@ -254,3 +254,48 @@ func TestFailureFormatsArgumentsOutsideTheEngineLock(t *testing.T) {
 		t.Fatal("a failing task deadlocked formatting its name under the engine's lock")
 	}
 }
+
+// An untracked read that would close a cycle fails, but makes no
+// dependency, not even one that is re-checked once the cycle is gone.
+func TestUntrackedReadInACycleMakesNoDependency(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	s := cellar.NewState(e, "s", false)
+	u := cellar.NewState(e, "u", false)
+	aRuns := 0
+	var a, b *cellar.Func1[int, int]
+	a = cellar.NewFunc1(e, "a", func(ctx context.Context, _ int) (int, error) {
+		aRuns++
+		if s.Get(ctx) {
+			b.Call(ctx, 0).GetUntracked(ctx) // b reads a: a cycle, ignored
+		}
+		return 1, nil
+	})
+	b = cellar.NewFunc1(e, "b", func(ctx context.Context, _ int) (int, error) {
+		if u.Get(ctx) {
+			return 0, nil
+		}
+		v, err := a.Call(ctx, 0).Get(ctx)
+		return v + 1, err
+	})
+	opA, opB := a.CallOperation(ctx, 0), b.CallOperation(ctx, 0)
+	if v, err := opB.ReadStronglyConsistent(ctx); err != nil || v != 2 {
+		t.Fatalf("b = %d, %v", v, err)
+	}
+	s.Set(true)
+	if v, err := opA.ReadStronglyConsistent(ctx); err != nil || v != 1 {
+		t.Fatalf("a = %d, %v", v, err)
+	}
+	runs := aRuns
+	u.Set(true) // b no longer reads a; a read nothing of b's
+	if v, err := opB.ReadStronglyConsistent(ctx); err != nil || v != 0 {
+		t.Fatalf("b = %d, %v", v, err)
+	}
+	if err := e.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if aRuns != runs {
+		in, _ := opA.Info()
+		t.Fatalf("a ran again (%v) although nothing it read changed", in.Cause)
+	}
+}

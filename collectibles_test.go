@@ -242,3 +242,35 @@ func TestEmitOutsideATaskPanics(t *testing.T) {
 	}()
 	cellar.Emit(context.Background(), 1)
 }
+
+// A task passes its own cell to the task whose output it returns, and a
+// grandchild reads the cell: the cell was handed down, so the grandchild's
+// read does not make the task a child of it, and no cycle appears among
+// the collect tasks.
+func TestPeekThroughACellHandedDownToAGrandchild(t *testing.T) {
+	e := newEngine(t, nil)
+	c := cellar.NewFunc1(e, "c", func(ctx context.Context, v cellar.Vc[int]) (int, error) {
+		cellar.Emit(ctx, "c")
+		n, err := v.Get(ctx)
+		return n + 1, err
+	})
+	b := cellar.NewFunc1(e, "b", func(ctx context.Context, v cellar.Vc[int]) (int, error) {
+		cellar.Emit(ctx, "b")
+		n, err := c.Call(ctx, v).Get(ctx)
+		return n + 1, err
+	})
+	a := cellar.NewVcFunc1(e, "a", func(ctx context.Context, _ struct{}) (cellar.Vc[int], error) {
+		cellar.Emit(ctx, "a")
+		return b.Call(ctx, cellar.Cell(ctx, 40)), nil
+	})
+	ctx := context.Background()
+	op := a.CallOperation(ctx, struct{}{})
+	if got := mustGet(t, op.Connect()); got != 42 {
+		t.Fatalf("a = %d, want 42", got)
+	}
+	got := peekAll[string](t, ctx, op)
+	slices.Sort(got)
+	if want := []string{"a", "b", "c"}; !slices.Equal(got, want) {
+		t.Fatalf("Peek = %q, want %q", got, want)
+	}
+}

@@ -71,7 +71,8 @@ func (e *Engine) Close() error {
 // up to date with the inputs, or until ctx is done. Strongly consistent reads
 // do not need it: they wait for what they depend on. WaitIdle is for when
 // everything must be finished, such as before reporting totals of work done.
-// Edits made while it waits are applied once it returns.
+// Edits made while it waits are applied once it returns. Called with the
+// context of a running task function, it returns [ErrIdleInTask].
 func (e *Engine) WaitIdle(ctx context.Context) error { return e.core.WaitIdle(ctx) }
 
 // Stats is a snapshot of an engine's counters.

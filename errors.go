@@ -27,6 +27,14 @@ var (
 	ErrCycle = engine.ErrCycle
 	// ErrPanic matches every [PanicError].
 	ErrPanic = engine.ErrPanic
+	// ErrGoexit is the error of a task function that ended its goroutine
+	// with runtime.Goexit, as t.FailNow and t.SkipNow do: the task fails
+	// with it, and the engine goes on.
+	ErrGoexit = engine.ErrGoexit
+	// ErrIdleInTask is returned by [Engine.WaitIdle] called with the
+	// context of a running task function: the engine is not idle before
+	// that task returns.
+	ErrIdleInTask = engine.ErrIdleInTask
 	// ErrInvalidVc is returned by reads of a handle that names no task of
 	// its engine (a forged or corrupted handle).
 	ErrInvalidVc = engine.ErrInvalidVc
@@ -52,6 +60,12 @@ type TaskError = engine.TaskError
 // of the goroutine when it panicked. It matches [ErrPanic], and unwraps to
 // Value when Value is an error.
 type PanicError = engine.PanicError
+
+// BrokenError stands for an error whose Error method panicked (a typed
+// nil pointer, the classic case) when a task function returned it: the
+// engine compares failures by message, and a panic there must not crash
+// it. Err is the original error, Panic what its Error method panicked with.
+type BrokenError = engine.BrokenError
 
 // CycleError reports that tasks depend on each other in a cycle, directly
 // (a task reads itself), through other tasks, or through tasks running on

@@ -150,3 +150,70 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 		t.Fatalf("%d goroutines still run engine code after Close:\n%s", len(gs), strings.Join(gs, "\n\n"))
 	}
 }
+
+// A task function that ends its goroutine with runtime.Goexit, as
+// t.FailNow does, fails with ErrGoexit: on a worker, inline inside the
+// task that read it (whose goroutine ends with it), and on the goroutine
+// of a strongly consistent read. The engine goes on working, and Close
+// leaves nothing behind.
+func TestGoexitInATaskFailsTheTask(t *testing.T) {
+	e := cellar.New(&cellar.Options{Workers: 2})
+	s := cellar.NewState(e, "s", 0)
+	exit := cellar.NewFunc1(e, "exit", func(ctx context.Context, n int) (int, error) {
+		if s.Get(ctx) == n {
+			runtime.Goexit()
+		}
+		return n, nil
+	})
+	parent := cellar.NewFunc1(e, "parent", func(ctx context.Context, n int) (int, error) {
+		return exit.Call(ctx, n).Get(ctx) // may run exit inline
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	for n := range 3 {
+		s.Set(n)
+		// A cancellable ctx: the read waits for a worker.
+		if _, err := exit.Call(ctx, n).Get(ctx); !errors.Is(err, cellar.ErrGoexit) {
+			t.Fatalf("exit(%d): err = %v, want ErrGoexit", n, err)
+		}
+		if _, err := parent.Call(ctx, n).Get(ctx); !errors.Is(err, cellar.ErrGoexit) {
+			t.Fatalf("parent(%d): err = %v, want ErrGoexit", n, err)
+		}
+		if got := mustGet(t, parent.Call(ctx, n+10)); got != n+10 {
+			t.Fatalf("parent(%d) = %d", n+10, got)
+		}
+	}
+	// A read with a context that cannot be cancelled may run the task on
+	// the reading goroutine, which Goexit then ends.
+	s.Set(20)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		exit.Call(context.Background(), 20).Get(context.Background())
+	}()
+	<-done
+	if _, err := exit.Call(ctx, 20).Get(ctx); !errors.Is(err, cellar.ErrGoexit) {
+		t.Fatalf("exit(20): err = %v, want ErrGoexit", err)
+	}
+	if err := e.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	if gs := engineGoroutines(); len(gs) > 0 {
+		t.Fatalf("%d goroutines still run engine code after Close:\n%s", len(gs), strings.Join(gs, "\n\n"))
+	}
+}
+
+// WaitIdle inside a task function would wait for that task: it fails at
+// once instead.
+func TestWaitIdleInsideATaskFails(t *testing.T) {
+	e := newEngine(t, nil)
+	f := cellar.NewFunc1(e, "f", func(ctx context.Context, _ struct{}) (int, error) {
+		return 1, e.WaitIdle(ctx)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	if _, err := f.Call(ctx, struct{}{}).Get(ctx); !errors.Is(err, cellar.ErrIdleInTask) {
+		t.Fatalf("err = %v, want ErrIdleInTask", err)
+	}
+}

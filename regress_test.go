@@ -3,6 +3,8 @@ package cellar_test
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -443,5 +445,77 @@ func TestDependencyThatFlipsDirectionIsNotACycle(t *testing.T) {
 	v, err := b.CallOperation(ctx, 0).ReadStronglyConsistent(ctx)
 	if err != nil || v != 2 {
 		t.Fatalf("b = %d, %v; from scratch b = a+1 = 2", v, err)
+	}
+}
+
+// brokenErr's Error method panics on a nil receiver.
+type brokenErr struct{ msg *string }
+
+func (e *brokenErr) Error() string { return *e.msg }
+
+// A task that fails with a typed nil error and runs again: comparing the
+// old and the new failure must not call the broken Error method on an
+// engine goroutine, which would crash the process.
+func TestTypedNilErrorOnRerun(t *testing.T) {
+	e := newEngine(t, nil)
+	s := cellar.NewState(e, "s", 1)
+	f := cellar.NewFunc1(e, "f", func(ctx context.Context, _ struct{}) (int, error) {
+		s.Get(ctx)
+		var be *brokenErr
+		return 0, be
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	for i := range 3 {
+		s.Set(i + 2)
+		_, err := f.Call(ctx, struct{}{}).Get(ctx)
+		var broken *cellar.BrokenError
+		if !errors.As(err, &broken) {
+			t.Fatalf("err = %v, want a BrokenError", err)
+		}
+		var be *brokenErr
+		if !errors.As(err, &be) {
+			t.Fatalf("err = %v does not unwrap to the task's error", err)
+		}
+		if !strings.Contains(err.Error(), "brokenErr") {
+			t.Fatalf("message %q does not name the error type", err)
+		}
+	}
+}
+
+// A reader of a cell that does not exist (any more) depends on it through
+// a placeholder. While the producer runs again and still makes no such
+// cell, the reader does not run again; when the cell comes back, it does.
+func TestReaderOfAMissingCellRunsAgainOnlyWhenItComesBack(t *testing.T) {
+	e := newEngine(t, nil)
+	s := cellar.NewState(e, "s", 2)
+	type cells struct{ V []cellar.Vc[int] }
+	// prod makes min(s, 2) int cells, then its output cell.
+	prod := cellar.NewFunc1(e, "prod", func(ctx context.Context, _ struct{}) (cells, error) {
+		n := s.Get(ctx)
+		var out cells
+		for i := range min(n, 2) {
+			out.V = append(out.V, cellar.Cell(ctx, i))
+		}
+		return out, nil
+	})
+	var second cellar.Vc[int]
+	var readerRuns atomic.Int32
+	reader := cellar.NewFunc1(e, "reader", func(ctx context.Context, _ struct{}) (bool, error) {
+		readerRuns.Add(1)
+		_, err := second.Get(ctx)
+		return err == nil, nil
+	})
+	ctx := context.Background()
+	second = mustGet(t, prod.Call(ctx, struct{}{})).V[1]
+	for step, n := range []int{2, 1, 0, -1, -2, 2, 1, 0, 2} {
+		s.Set(n)
+		before := readerRuns.Load()
+		if got, want := mustGet(t, reader.Call(ctx, struct{}{})), n >= 2; got != want {
+			t.Fatalf("step %d (s=%d): reader sees the cell: %v, want %v", step, n, got, want)
+		}
+		if ran := readerRuns.Load() - before; n < 0 && ran != 0 {
+			t.Fatalf("step %d (s=%d): reader ran %d times, though the cell it read stayed missing", step, n, ran)
+		}
 	}
 }

@@ -152,8 +152,8 @@ func runCollect(ctx context.Context, args any) Result {
 
 // readMeta waits until t is up to date, records that run depends on its
 // meta, and returns what t emitted of type typ and the tasks whose
-// collectibles reach t: those it read or whose output it returned, other
-// than states, collect tasks and those it took typ from.
+// collectibles reach t: those whose output it read or returned, other than
+// states, collect tasks and those it took typ from.
 func (e *Engine) readMeta(ctx context.Context, run *Run, t *Task, typ *Type) (own []any, children []*Task, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -178,17 +178,14 @@ func (e *Engine) readMeta(ctx context.Context, run *Run, t *Task, typ *Type) (ow
 		if c.isState || c.fn == &collectFunc || seen[c] || t.tookFrom(c, typ) {
 			return
 		}
-		if o := c.out.vc; c.out.err == nil && o.Task == t.id {
-			// c returned t's Vc: c is above t (it handed t on), even
-			// if t read one of c's cells, as when a task passes a
-			// cell to the task whose result it returns.
-			return
-		}
 		seen[c] = true
 		children = append(children, c)
 	}
 	for _, d := range t.deps {
-		if !d.back {
+		// Only a read of c's output makes c a child. A read of one
+		// of c's cells alone means the cell was handed down (as an
+		// argument, say) by c or a task above c, which collects c.
+		if d.slot == 0 && !d.back {
 			add(d.t)
 		}
 	}

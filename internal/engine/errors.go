@@ -17,6 +17,8 @@ var (
 	ErrCycle        = errors.New("cellar: dependency cycle")
 	ErrNotOperation = errors.New("cellar: Vc names a cell, not a task's output")
 	ErrPanic        = errors.New("cellar: task function panicked")
+	ErrGoexit       = errors.New("cellar: task function called runtime.Goexit (t.FailNow or t.SkipNow in a task?)")
+	ErrIdleInTask   = errors.New("cellar: WaitIdle called inside a task function, which it would wait for")
 )
 
 // TaskError is the error a task produced, as its readers see it. Task is
@@ -28,6 +30,8 @@ var (
 type TaskError struct {
 	Task string
 	Err  error
+
+	msg string // Err's message, by which outputs are compared
 }
 
 // Error prints the chain of task names, outermost first, then the
@@ -81,6 +85,22 @@ func (e *TaskError) Chain() []string {
 		err = te.Err
 	}
 }
+
+// BrokenError wraps an error whose Error method panicked, so that it can
+// be printed. Err is the error the task function returned; Panic is what
+// its Error method panicked with.
+type BrokenError struct {
+	Err   error
+	Panic any
+}
+
+// Error says which error could not be printed and why.
+func (e *BrokenError) Error() string {
+	return fmt.Sprintf("cellar: the Error method of a %T panicked: %v", e.Err, e.Panic)
+}
+
+// Unwrap returns the error whose Error method panicked.
+func (e *BrokenError) Unwrap() error { return e.Err }
 
 // PanicError is the error of a task function that panicked. Stack is the
 // goroutine's stack at the panic.

@@ -23,6 +23,7 @@ type execution struct {
 	dirtyAgain bool   // a value it had read changed while it ran
 	againWhy   Why    // what changed, if dirtyAgain
 	name       string // the task's name, when its result may become an error
+	msg        string // the message of the error the function returned
 	evictOnly  bool   // it runs only to recompute dropped cells
 	diverged   bool   // see old
 
@@ -114,18 +115,51 @@ func (x *execution) nameErrors(res *Result) {
 	if res.Err != nil || res.IsVc {
 		x.name = x.t.Name()
 	}
+	if res.Err != nil {
+		res.Err, x.msg = errorMessage(res.Err)
+	}
+}
+
+// errorMessage returns err's message, by which a re-execution's error is
+// compared with the previous one. An Error method that panics (a typed nil
+// pointer, say) must not crash an engine goroutine: such an error is
+// wrapped in one whose message says so.
+func errorMessage(err error) (safe error, msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			safe = &BrokenError{Err: err, Panic: r}
+			msg = safe.Error()
+		}
+	}()
+	return err, err.Error()
 }
 
 // executeLocked runs x's function with mu released, and completes it.
 // labels is the context whose pprof labels the goroutine had before: nil
 // for an inline execution (its parent's), context.Background() on the
 // engine's own goroutines.
+//
+// A function that calls runtime.Goexit (as t.FailNow does) ends the
+// goroutine, which no recover can stop. The execution then fails with
+// ErrGoexit, and executeLocked "returns" with mu held as usual: every frame
+// above it that holds mu, up to the goroutine's top, releases it and what
+// else it holds in deferred calls.
 func (e *Engine) executeLocked(x *execution, labels context.Context) {
 	e.mu.Unlock()
 	var res Result
+	returned := false
+	defer func() {
+		if !returned {
+			res = Result{Err: ErrGoexit}
+			x.nameErrors(&res)
+			e.mu.Lock()
+			e.completeLocked(x, res)
+		}
+	}()
 	if e.observe || trace.IsEnabled() {
 		var d time.Duration
 		res, d = e.observedCall(x, labels)
+		returned = true
 		x.nameErrors(&res)
 		e.mu.Lock()
 		if e.observe {
@@ -133,6 +167,7 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 		}
 	} else {
 		x.t.fn.call(x.run, x.t.args, &res)
+		returned = true
 		x.nameErrors(&res)
 		e.mu.Lock()
 	}
@@ -286,12 +321,13 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 	changed := false
 	switch {
 	case res.Err != nil:
-		out.err = &TaskError{Task: x.name, Err: res.Err}
+		out.err = &TaskError{Task: x.name, Err: res.Err, msg: x.msg}
 	case res.IsVc:
 		if err := e.checkRawLocked(res.Vc); err != nil {
-			out.err = &TaskError{Task: x.name, Err: err}
+			out.err = &TaskError{Task: x.name, Err: err, msg: err.Error()}
 		} else if res.Vc == t.outputRaw(e.id) {
-			out.err = &TaskError{Task: x.name, Err: &CycleError{Tasks: []string{x.name, x.name}}}
+			cyc := &CycleError{Tasks: []string{x.name, x.name}}
+			out.err = &TaskError{Task: x.name, Err: cyc, msg: cyc.Error()}
 		} else {
 			out.vc = res.Vc
 		}
@@ -386,9 +422,22 @@ func (e *Engine) replaceCellsLocked(t *Task, newCells []cell, outCell int, evict
 		}
 		nc.readers = oc.readers
 	}
+	// Cells the new execution did not make stay as placeholders while
+	// tasks read them: a reader's dependency and its edge go together,
+	// and the edge makes the reader run again when the cell comes back.
+	keep := len(newCells)
 	for i := len(newCells); i < len(oldCells); i++ {
-		changed = true
-		e.markReadersLocked(oldCells[i].readers, nil, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)})
+		oc := &oldCells[i]
+		if len(oc.readers) > 0 {
+			keep = i + 1
+		}
+		if oc.typ != nil {
+			changed = true
+			e.markReadersLocked(oc.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)})
+		}
+	}
+	for i := len(newCells); i < keep; i++ {
+		newCells = append(newCells, cell{readers: oldCells[i].readers})
 	}
 	t.cells = newCells
 	return changed, outCellChanged

@@ -33,15 +33,13 @@ type levelWaiter struct {
 // failed, or one of the engine's errors.
 func (e *Engine) Read(ctx context.Context, run *Run, r Raw) (any, error) {
 	e.mu.Lock()
+	defer e.mu.Unlock() // deferred: see executeLocked on runtime.Goexit
 	x, err := e.beginReadLocked(run, r)
 	if err != nil {
-		e.mu.Unlock()
 		return nil, err
 	}
-	v, err := e.readLoopLocked(ctx, x, &r, 0) // task panics are recovered inside
-	x.inflight--
-	e.mu.Unlock()
-	return v, err
+	defer func() { x.inflight-- }()
+	return e.readLoopLocked(ctx, x, &r, 0) // task panics are recovered inside
 }
 
 // readForLocked reads r on behalf of run's execution, counted as a read in
@@ -317,9 +315,11 @@ func (e *Engine) runInlineLocked(x *execution, t *Task, slot uint32) error {
 	h := e.holdLocked(t)
 	more := x.extra()
 	more.waitOn = append(more.waitOn, h)
+	defer func() { // deferred: see executeLocked on runtime.Goexit
+		more.waitOn = removeHold(more.waitOn, h)
+		e.releaseLocked(h)
+	}()
 	e.executeLocked(child, nil)
-	more.waitOn = removeHold(more.waitOn, h)
-	e.releaseLocked(h)
 	return nil
 }
 

@@ -62,6 +62,11 @@ func (e *Engine) pickLocked() *Task {
 func (e *Engine) worker() {
 	th := &thread{holdsSlot: true}
 	e.mu.Lock()
+	defer func() { // deferred: see executeLocked on runtime.Goexit
+		e.releaseSlotLocked()
+		e.mu.Unlock()
+		e.workers.Done()
+	}()
 	e.searching--
 	for !e.closed && len(e.slotWaiters) == 0 {
 		t := e.pickLocked()
@@ -72,9 +77,6 @@ func (e *Engine) worker() {
 		e.kickLocked(0)
 		e.executeLocked(x, context.Background())
 	}
-	e.releaseSlotLocked()
-	e.mu.Unlock()
-	e.workers.Done()
 }
 
 // releaseSlotLocked gives a slot to the first goroutine waiting for one, or

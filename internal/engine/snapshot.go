@@ -66,7 +66,9 @@ func (e *Engine) Snapshot() Snapshot {
 			Info:     e.infoLocked(t),
 			IsState:  t.isState,
 			Internal: t.fn == &collectFunc,
-			Err:      t.out.err,
+		}
+		if t.out.err != nil {
+			ts.Err = t.out.err
 		}
 		if t.fn != nil {
 			ts.Function = t.fn.Name

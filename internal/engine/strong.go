@@ -123,7 +123,11 @@ func (e *Engine) helpLocked(ctx context.Context, done func() bool) bool {
 	}
 	e.free--
 	e.workers.Add(1) // Close waits for the tasks run here too
-	defer e.workers.Done()
+	// Deferred: see executeLocked on runtime.Goexit.
+	defer func() {
+		e.releaseSlotLocked()
+		e.workers.Done()
+	}()
 	th := &thread{holdsSlot: true}
 	for !e.closed && !done() && len(e.slotWaiters) == 0 {
 		t := e.pickLocked()
@@ -134,7 +138,6 @@ func (e *Engine) helpLocked(ctx context.Context, done func() bool) bool {
 		e.kickLocked(0)
 		e.executeLocked(x, ctx)
 	}
-	e.releaseSlotLocked()
 	return done()
 }
 
@@ -206,6 +209,9 @@ func (e *Engine) endStrongLocked() {
 func (e *Engine) WaitIdle(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if run := FromContext(ctx); run != nil && run.e == e && run.x != nil {
+		return ErrIdleInTask
+	}
 	if err := e.beginStrongLocked(ctx); err != nil {
 		return err
 	}

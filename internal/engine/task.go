@@ -158,7 +158,7 @@ func (t *Task) Args() any { return t.args }
 
 type output struct {
 	vc  Raw // where the output points, when err is nil
-	err error
+	err *TaskError
 }
 
 func (o output) equal(p output) bool {
@@ -166,7 +166,9 @@ func (o output) equal(p output) bool {
 		return false
 	}
 	if o.err != nil {
-		return o.err.Error() == p.err.Error()
+		// Compared by message, computed without the engine's lock:
+		// an Error method is user code.
+		return o.err.msg == p.err.msg
 	}
 	return o.vc == p.vc
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/cellar-go/cellar/internal/codec"
 	"github.com/cellar-go/cellar/internal/engine"
@@ -37,6 +38,37 @@ type Options struct {
 	// Executions always appear as runtime/trace regions named
 	// "cellar <function>" while a trace is being recorded.
 	Observe bool
+	// OnExecute, when not nil, is called after every execution of a task
+	// function with what a progress display or a trace needs (see
+	// [Execution]). It runs on the goroutine that ran the task, outside the
+	// engine's lock, so it may read Vcs from outside tasks but should be
+	// quick: the engine's work waits for it. Setting it implies Observe.
+	OnExecute func(Execution)
+}
+
+// Execution describes one finished execution of a task function, for
+// [Options].OnExecute.
+type Execution struct {
+	// Task is the task's debug name, such as wordCount("a.txt").
+	Task string
+	// Function is the name the task function was registered under.
+	Function string
+	// Internal marks the engine's own collect tasks (see [GraphTask].Kind).
+	Internal bool
+	// Thread numbers the engine goroutine that ran the execution, from 1.
+	// A task run inline by a task that read it shares that task's Thread,
+	// and its execution lies within the reader's in time, so executions
+	// of one Thread nest like the slices of a trace.
+	Thread int
+	// Start is when the function was called, Duration how long it ran.
+	Start    time.Time
+	Duration time.Duration
+	// Count is the number of this execution of the task: 1 for its first.
+	Count int
+	// Cause is why it ran.
+	Cause Cause
+	// Err is the error the function returned, or nil.
+	Err error
 }
 
 // engines maps engine ids to live engines, so that a Vc read from outside
@@ -49,6 +81,21 @@ func New(opts *Options) *Engine {
 	if opts != nil {
 		o.Workers = opts.Workers
 		o.Observe = opts.Observe
+		if f := opts.OnExecute; f != nil {
+			o.OnExecute = func(x engine.Execution) {
+				f(Execution{
+					Task:     x.Name,
+					Function: x.Task.Func().Name,
+					Internal: x.Internal,
+					Thread:   int(x.Thread),
+					Start:    x.Start,
+					Duration: x.Duration,
+					Count:    int(x.Info.Executions) + 1,
+					Cause:    Cause{Kind: CauseKind(x.Info.Why.Kind), Changed: x.Info.Changed},
+					Err:      x.Err,
+				})
+			}
+		}
 	}
 	e := &Engine{core: engine.New(o), names: make(map[string]bool), builtins: make(map[builtinKey]any)}
 	engines.Store(e.core.ID(), e)

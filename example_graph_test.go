@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/cellar-go/cellar"
 )
@@ -50,4 +51,33 @@ func ExampleEngine_Graph() {
 	// 	t3 -> t2;
 	// 	t1 -> t3 [label="#0"];
 	// }
+}
+
+// OnExecute reports every execution as it finishes: what a progress line
+// or a trace needs.
+func ExampleOptions_onExecute() {
+	var mu sync.Mutex
+	var ran []string
+	e := cellar.New(&cellar.Options{OnExecute: func(x cellar.Execution) {
+		mu.Lock()
+		defer mu.Unlock()
+		ran = append(ran, fmt.Sprintf("%s #%d: %v", x.Task, x.Count, x.Cause))
+	}})
+	defer e.Close()
+	text := cellar.NewState(e, "text", "a b c")
+	words := cellar.NewFunc1(e, "words", func(ctx context.Context, _ struct{}) (int, error) {
+		return len(strings.Fields(text.Get(ctx))), nil
+	})
+	ctx := context.Background()
+	words.CallOperation(ctx, struct{}{}).ReadStronglyConsistent(ctx)
+	text.Set("a b")
+	words.CallOperation(ctx, struct{}{}).ReadStronglyConsistent(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, r := range ran {
+		fmt.Println(r)
+	}
+	// Output:
+	// words() #1: first run
+	// words() #2: read State("text")#0, which changed
 }

@@ -20,6 +20,21 @@ type Options struct {
 	// Observe makes the engine time every execution and label it for
 	// pprof with the task function's name.
 	Observe bool
+	// OnExecute, when set, is called after every execution, outside mu,
+	// on the goroutine that ran it. It implies Observe.
+	OnExecute func(Execution)
+}
+
+// Execution describes one finished execution, for Options.OnExecute.
+type Execution struct {
+	Task     *Task
+	Name     string // the task's debug name
+	Thread   int32  // the engine thread that ran it; inline executions share their parent's
+	Start    time.Time
+	Duration time.Duration
+	Info     TaskInfo // why it ran (Why, Changed) and how often, as of its start
+	Err      error    // what the function returned
+	Internal bool     // a collect task
 }
 
 // Engine owns a task graph and the goroutines that execute it.
@@ -27,6 +42,8 @@ type Engine struct {
 	id        uint32
 	stats     counters
 	observe   bool
+	onExecute func(Execution)
+	threads   atomic.Int32            // numbers threads, for Execution.Thread
 	durations map[*Task]time.Duration // of the latest executions, when observing
 
 	mu     sync.Mutex
@@ -75,7 +92,8 @@ func New(opts Options) *Engine {
 	}
 	return &Engine{
 		id:           engineIDs.Add(1),
-		observe:      opts.Observe,
+		observe:      opts.Observe || opts.OnExecute != nil,
+		onExecute:    opts.OnExecute,
 		durations:    make(map[*Task]time.Duration),
 		tasks:        make([]*Task, 1, 64),
 		free:         w,

@@ -157,10 +157,21 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 		}
 	}()
 	if e.observe || trace.IsEnabled() {
-		var d time.Duration
-		res, d = e.observedCall(x, labels)
+		var info TaskInfo
+		if e.onExecute != nil {
+			e.mu.Lock()
+			info = e.infoLocked(x.t)
+			e.mu.Unlock()
+		}
+		start := time.Now()
+		res = e.observedCall(x, labels)
+		d := time.Since(start)
 		returned = true
 		x.nameErrors(&res)
+		if e.onExecute != nil {
+			info.name(x.t)
+			e.onExecute(Execution{Task: x.t, Name: info.Name, Thread: x.th.id, Start: start, Duration: d, Info: info, Err: res.Err, Internal: x.t.fn == &collectFunc})
+		}
 		e.mu.Lock()
 		if e.observe {
 			e.durations[x.t] = d

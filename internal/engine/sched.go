@@ -6,6 +6,7 @@ import "context"
 // It holds one of the engine's slots while it computes; it gives the slot
 // back while it is blocked. All fields are guarded by Engine.mu.
 type thread struct {
+	id        int32 // numbered only when Options.OnExecute is set
 	holdsSlot bool
 	blocked   int // reads in progress that are blocked (user goroutines can read in parallel)
 }
@@ -60,7 +61,7 @@ func (e *Engine) pickLocked() *Task {
 }
 
 func (e *Engine) worker() {
-	th := &thread{holdsSlot: true}
+	th := e.newThread()
 	e.mu.Lock()
 	defer func() { // deferred: see executeLocked on runtime.Goexit
 		e.releaseSlotLocked()
@@ -77,6 +78,14 @@ func (e *Engine) worker() {
 		e.kickLocked(0)
 		e.executeLocked(x, context.Background())
 	}
+}
+
+func (e *Engine) newThread() *thread {
+	th := &thread{holdsSlot: true}
+	if e.onExecute != nil {
+		th.id = e.threads.Add(1)
+	}
+	return th
 }
 
 // releaseSlotLocked gives a slot to the first goroutine waiting for one, or

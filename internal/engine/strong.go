@@ -128,7 +128,7 @@ func (e *Engine) helpLocked(ctx context.Context, done func() bool) bool {
 		e.releaseSlotLocked()
 		e.workers.Done()
 	}()
-	th := &thread{holdsSlot: true}
+	th := e.newThread()
 	for !e.closed && !done() && len(e.slotWaiters) == 0 {
 		t := e.pickLocked()
 		if t == nil {

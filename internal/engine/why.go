@@ -123,9 +123,9 @@ func (e *Engine) DebugName(r Raw) (string, error) {
 }
 
 // observedCall runs x's function inside a runtime/trace region while a
-// trace is recorded and, when the engine observes, timed and with pprof
-// labels naming the function; labels is as for executeLocked.
-func (e *Engine) observedCall(x *execution, labels context.Context) (Result, time.Duration) {
+// trace is recorded and, when the engine observes, with pprof labels
+// naming the function; labels is as for executeLocked.
+func (e *Engine) observedCall(x *execution, labels context.Context) Result {
 	f := x.t.fn
 	if trace.IsEnabled() {
 		defer trace.StartRegion(x.run, "cellar "+f.Name).End()
@@ -133,16 +133,15 @@ func (e *Engine) observedCall(x *execution, labels context.Context) (Result, tim
 	var res Result
 	if !e.observe {
 		f.call(x.run, x.t.args, &res)
-		return res, 0
+		return res
 	}
 	if labels == nil {
 		labels = x.parent.t.fn.labels()
 	}
 	pprof.SetGoroutineLabels(f.labels())
 	defer pprof.SetGoroutineLabels(labels)
-	start := time.Now()
 	f.call(x.run, x.t.args, &res)
-	return res, time.Since(start)
+	return res
 }
 
 // labels returns a context carrying the pprof labels of f's executions.

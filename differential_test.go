@@ -2,6 +2,7 @@ package cellar_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -29,6 +30,7 @@ const (
 	kindMod2                   // ref % 2: often unchanged
 	kindAlias                  // reads alias(target), which returns node(target)'s Vc
 	kindKey                    // reads one key of a map holding every state (a keyed read)
+	kindCell                   // reads a ref, then cell ref%3 of split(state), often through a handle kept from before
 	numKinds
 )
 
@@ -41,7 +43,7 @@ type ref struct {
 type nodeSpec struct {
 	kind    nodeKind
 	refs    []ref // sum: operands; branch: cond, then, else; param and mod2: one ref
-	target  int   // param, alias: a lower-numbered node
+	target  int   // param, alias: a lower-numbered node; cell: a state
 	offset  int
 	hasPrev bool // target is meaningful only for nodes that have lower nodes
 }
@@ -79,6 +81,9 @@ func drawGraph(t *rapid.T) graphSpec {
 			s.refs = []ref{drawRef(i, "cond"), drawRef(i, "then"), drawRef(i, "else")}
 		case kindParam, kindMod2:
 			s.refs = []ref{drawRef(i, "ref")}
+		case kindCell:
+			s.refs = []ref{drawRef(i, "ref")}
+			s.target = rapid.IntRange(0, g.states-1).Draw(t, "split_state")
 		case kindKey:
 			s.refs = []ref{{state: true, idx: rapid.IntRange(0, mapKeys-1).Draw(t, "key")}}
 		}
@@ -91,6 +96,23 @@ func drawGraph(t *rapid.T) graphSpec {
 }
 
 func paramValue(v, k int) int { return (v*k + k + 1) % valueMod }
+
+// split(s) makes splitCount(states[s]) cells, cell k holding
+// splitCell(states[s], k), so that cells come and go as the state changes.
+func splitCount(v int) int { return v % 4 }
+
+// splitCell returns what a read of cell k of split over v sees: its value,
+// -2 when the slot holds split's output (the cell after the last), or -1
+// when there is no such cell.
+func splitCell(v, k int) int {
+	switch n := splitCount(v); {
+	case k == n:
+		return -2
+	case k > n:
+		return -1
+	}
+	return (v + k) % valueMod
+}
 
 // evaluate computes every node from scratch.
 func (g graphSpec) evaluate(states []int) []int {
@@ -122,6 +144,8 @@ func (g graphSpec) evaluate(states []int) []int {
 			v = vals[s.target]
 		case kindKey:
 			v = states[g.states+s.refs[0].idx]
+		case kindCell:
+			v = max(0, splitCell(states[s.target], get(s.refs[0])%3))
 		}
 		vals[i] = (v + s.offset) % valueMod
 	}
@@ -163,8 +187,8 @@ func (g graphSpec) collected(states, vals []int, root int) []int {
 			} else {
 				node(s.refs[2])
 			}
-		case kindParam, kindMod2:
-			node(s.refs[0])
+		case kindParam, kindMod2, kindCell:
+			node(s.refs[0]) // split reads only a state: it collects nothing
 			if s.kind == kindParam {
 				walk(s.target) // through param(target, k)
 			}
@@ -243,13 +267,58 @@ type graphEngine struct {
 	node   *cellar.Func1[int, int]
 	param  *cellar.Func2[int, int, int]
 	alias  *cellar.Func1[int, int]
+	split  *cellar.Func1[int, splitOut]
 	log    *execLog
+
+	mu      sync.Mutex
+	handles map[[2]int]cellar.Vc[int] // cell k of split(s), once seen
+}
+
+// splitOut is what split returns: the cells it made.
+type splitOut struct{ Cells []cellar.Vc[int] }
+
+// cellOf reads cell k of split(s): through a handle kept from an earlier
+// execution when there is one, which depends on that cell alone, otherwise
+// through split's output. It returns -1 when the cell does not exist.
+func (ge *graphEngine) cellOf(ctx context.Context, rec *recorder, s, k int) int {
+	ge.mu.Lock()
+	h, ok := ge.handles[[2]int{s, k}]
+	ge.mu.Unlock()
+	if !ok {
+		out, err := ge.split.Call(ctx, s).Get(ctx)
+		if err != nil {
+			ge.log.fail(err)
+		}
+		rec.saw(fmt.Sprint("x", s), len(out.Cells))
+		ge.mu.Lock()
+		for i, c := range out.Cells {
+			ge.handles[[2]int{s, i}] = c
+		}
+		ge.mu.Unlock()
+		if n := len(out.Cells); k >= n {
+			v := -1 // no such cell
+			if k == n {
+				v = -2 // the slot holds split's output
+			}
+			return rec.saw(fmt.Sprint("c", s, ",", k), v)
+		}
+		h = out.Cells[k]
+	}
+	v, err := h.Get(ctx)
+	switch {
+	case errors.Is(err, cellar.ErrCellGone):
+		v = -1
+	case err != nil:
+		v = -2 // the slot holds split's output
+	}
+	return rec.saw(fmt.Sprint("c", s, ",", k), v)
 }
 
 func newGraphEngine(g graphSpec, workers int, initial []int) *graphEngine {
 	ge := &graphEngine{
-		e:   cellar.New(&cellar.Options{Workers: workers}),
-		log: &execLog{count: map[string]int{}, reads: map[string][]readRec{}},
+		e:       cellar.New(&cellar.Options{Workers: workers}),
+		log:     &execLog{count: map[string]int{}, reads: map[string][]readRec{}},
+		handles: map[[2]int]cellar.Vc[int]{},
 	}
 	for i, v := range initial[:g.states] {
 		ge.states = append(ge.states, cellar.NewState(ge.e, fmt.Sprint("s", i), v))
@@ -305,6 +374,8 @@ func newGraphEngine(g graphSpec, workers int, initial []int) *graphEngine {
 				ge.log.fail(err)
 			}
 			v = rec.saw(fmt.Sprint("a", s.target), av)
+		case kindCell:
+			v = max(0, ge.cellOf(ctx, rec, s.target, get(ctx, rec, s.refs[0])%3))
 		case kindKey:
 			key := s.refs[0].idx
 			kv, ok, err := cellar.GetKey(ctx, ge.all.Vc(), key)
@@ -323,6 +394,16 @@ func newGraphEngine(g graphSpec, workers int, initial []int) *graphEngine {
 		rec := &recorder{key: fmt.Sprint("p", j, ",", k)}
 		defer ge.log.done(rec)
 		return paramValue(readNode(ctx, rec, j), k), nil
+	})
+	ge.split = cellar.NewFunc1(ge.e, "split", func(ctx context.Context, s int) (splitOut, error) {
+		rec := &recorder{key: fmt.Sprint("x", s)}
+		defer ge.log.done(rec)
+		v := rec.saw(fmt.Sprint("s", s), ge.states[s].Get(ctx))
+		var out splitOut
+		for k := range splitCount(v) {
+			out.Cells = append(out.Cells, cellar.Cell(ctx, splitCell(v, k)))
+		}
+		return out, nil
 	})
 	ge.alias = cellar.NewVcFunc1(ge.e, "alias", func(ctx context.Context, j int) (cellar.Vc[int], error) {
 		rec := &recorder{key: fmt.Sprint("a", j)}
@@ -360,6 +441,12 @@ func currentValue(key string, states, vals []int) int {
 	case 'p':
 		fmt.Sscanf(key[1:], "%d,%d", &a, &b)
 		return paramValue(vals[a], b)
+	case 'x':
+		fmt.Sscan(key[1:], &a)
+		return splitCount(states[a])
+	case 'c':
+		fmt.Sscanf(key[1:], "%d,%d", &a, &b)
+		return splitCell(states[a], b)
 	}
 	panic("bad key " + key)
 }

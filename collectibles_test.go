@@ -102,12 +102,16 @@ func TestPeekOfAnUnchangedOperationRunsNothing(t *testing.T) {
 	// One file changes: its check task, the total, and the collect tasks
 	// of those two run again; the other 63 files' do not.
 	contents[9].Set("bad")
-	before = e.Stats().Executions
+	was := e.Stats()
 	if got := peekAll[diag](t, ctx, op); len(got) != 3 {
 		t.Fatalf("Peek after the edit = %v", got)
 	}
-	if d := e.Stats().Executions - before; d > 4 {
+	now := e.Stats()
+	if d := now.Executions - was.Executions; d > 4 {
 		t.Fatalf("an edit of one file executed %d tasks, want at most 4", d)
+	}
+	if d := now.InternalExecutions - was.InternalExecutions; d != 2 {
+		t.Fatalf("%d collect tasks executed, want 2 (the file's and the total's)", d)
 	}
 }
 

@@ -130,6 +130,11 @@ type Stats struct {
 	// completed. Executions abandoned because nobody needed them any more
 	// are not counted.
 	Executions uint64
+	// InternalExecutions is the number of those executions that were of
+	// the engine's own collect tasks, which gather collectibles for
+	// [Peek] and [Take]: one per task and collectible type, run again when
+	// what it gathers may have changed.
+	InternalExecutions uint64
 	// Reused is the number of calls answered by a task that had already
 	// been computed, without running it.
 	Reused uint64
@@ -148,12 +153,13 @@ type Stats struct {
 func (e *Engine) Stats() Stats {
 	s := e.core.Stats()
 	return Stats{
-		Tasks:       s.Tasks,
-		Executions:  s.Executions,
-		Reused:      s.Reused,
-		Invalidated: s.Invalidated,
-		CutOff:      s.CutOff,
-		Evicted:     s.Evicted,
+		Tasks:              s.Tasks,
+		Executions:         s.Executions,
+		InternalExecutions: s.Internal,
+		Reused:             s.Reused,
+		Invalidated:        s.Invalidated,
+		CutOff:             s.CutOff,
+		Evicted:            s.Evicted,
 	}
 }
 

@@ -430,6 +430,7 @@ func (e *Engine) Task(r Raw) (*Task, error) {
 type Stats struct {
 	Tasks       uint64 // tasks created, including states
 	Executions  uint64 // task function executions completed (abandoned ones excluded)
+	Internal    uint64 // of which collect tasks
 	Reused      uint64 // calls answered by an existing task without executing it
 	Invalidated uint64 // times a task was marked dirty
 	CutOff      uint64 // re-executions whose cells and output were all unchanged
@@ -439,8 +440,8 @@ type Stats struct {
 // counters are guarded by Engine.mu, except reused, which the call fast
 // path updates without it.
 type counters struct {
-	tasks, executions, invalidated, cutOff, evicted uint64
-	reused                                          atomic.Uint64
+	tasks, executions, internal, invalidated, cutOff, evicted uint64
+	reused                                                    atomic.Uint64
 }
 
 // Stats returns the engine's counters.
@@ -450,6 +451,7 @@ func (e *Engine) Stats() Stats {
 	return Stats{
 		Tasks:       e.stats.tasks,
 		Executions:  e.stats.executions,
+		Internal:    e.stats.internal,
 		Reused:      e.stats.reused.Load(),
 		Invalidated: e.stats.invalidated,
 		CutOff:      e.stats.cutOff,

@@ -397,6 +397,9 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 	t.exec = nil
 	t.execs++
 	e.stats.executions++
+	if t.fn == &collectFunc {
+		e.stats.internal++
+	}
 	if x.reexec && !changed {
 		e.stats.cutOff++
 	}

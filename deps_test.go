@@ -29,6 +29,7 @@ var confined = map[string][]string{
 	"github.com/tetratelabs/wazero": {"externref/wazeroref"},
 	"go.etcd.io/bbolt":              {"store/bolt"},
 	"github.com/fsnotify/fsnotify":  {"cmd/cellar"},
+	"golang.org/x/term":             {"cmd/cellar"},
 }
 
 type listedPackage struct {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cellar-go/cellar"
 	"github.com/cellar-go/cellar/cmd/cellar/internal/analyze"
+	"golang.org/x/term"
 )
 
 func main() {
@@ -244,11 +245,7 @@ func index(ctx context.Context, c config, stdout, stderr io.Writer) error {
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // session is one run of "cellar index": the indexer and what it reports.

@@ -123,6 +123,9 @@ func TestHammer(t *testing.T) {
 			s.refs = []ref{pick(), pick(), pick()}
 		case kindParam, kindMod2:
 			s.refs = []ref{pick()}
+		case kindCell:
+			s.refs = []ref{pick()}
+			s.target = rng.IntN(nStates)
 		case kindKey:
 			s.refs = []ref{{state: true, idx: rng.IntN(mapKeys)}}
 		}

@@ -2,6 +2,7 @@ package cellar_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -252,6 +253,50 @@ func TestFailureFormatsArgumentsOutsideTheEngineLock(t *testing.T) {
 		}
 	case <-time.After(failAfter):
 		t.Fatal("a failing task deadlocked formatting its name under the engine's lock")
+	}
+}
+
+// Cycles and missing cells are found under the engine's lock; their
+// errors name the tasks only when printed, so an argument whose GoString
+// asks the engine something does not deadlock them.
+func TestCycleAndMissingCellErrorsFormatArgumentsOutsideTheEngineLock(t *testing.T) {
+	e := cellar.New(nil) // not closed if it deadlocks: Close would hang too
+	ctx := context.Background()
+	other := cellar.NewState(e, "other", 0)
+	var self *cellar.Func1[hookedArg, int]
+	self = cellar.NewFunc1(e, "self", func(ctx context.Context, a hookedArg) (int, error) {
+		return self.Call(ctx, a).Get(ctx) // reads itself
+	})
+	type cells struct{ V []cellar.Vc[int] }
+	prod := cellar.NewFunc1(e, "prod", func(ctx context.Context, a hookedArg) (cells, error) {
+		if other.Get(ctx) == 0 {
+			return cells{V: []cellar.Vc[int]{cellar.Cell(ctx, a.N), cellar.Cell(ctx, a.N)}}, nil
+		}
+		return cells{}, nil
+	})
+	second := mustGet(t, prod.Call(ctx, hookedArg{4})).V[1]
+	other.Set(1) // prod makes no cells any more
+	hook := func() { _ = other.Vc().DebugIdentifier() }
+	argHook.Store(&hook)
+	defer argHook.Store(nil)
+	done := make(chan [2]error, 1)
+	go func() {
+		_, cycleErr := self.Call(ctx, hookedArg{3}).Get(ctx)
+		_, goneErr := second.Get(ctx)
+		done <- [2]error{cycleErr, goneErr}
+	}()
+	select {
+	case errs := <-done:
+		e.Close()
+		var ce *cellar.CycleError
+		if !errors.As(errs[0], &ce) || !strings.Contains(errs[0].Error(), "self(hookedArg{3}) -> self(hookedArg{3})") {
+			t.Errorf("cycle error = %v", errs[0])
+		}
+		if !errors.Is(errs[1], cellar.ErrCellGone) || !strings.Contains(errs[1].Error(), "prod(hookedArg{4})#1") {
+			t.Errorf("missing cell error = %v", errs[1])
+		}
+	case <-time.After(failAfter):
+		t.Fatal("a cycle or missing-cell error deadlocked formatting task names under the engine's lock")
 	}
 }
 

@@ -489,7 +489,7 @@ func checkCycle(t *testing.T, err error, want string) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("err = %v, want a *CycleError", err)
 	}
-	if got := strings.Join(ce.Tasks, " -> "); got != want {
+	if got := strings.Join(ce.Tasks(), " -> "); got != want {
 		t.Fatalf("cycle = %s, want %s", got, want)
 	}
 }

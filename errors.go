@@ -69,7 +69,7 @@ type BrokenError = engine.BrokenError
 
 // CycleError reports that tasks depend on each other in a cycle, directly
 // (a task reads itself), through other tasks, or through tasks running on
-// other goroutines. Tasks lists the debug names along the cycle; the first
-// and the last are the same. The read that would have closed the cycle
+// other goroutines. Its Tasks method lists the debug names along the cycle;
+// the first and the last are the same. The read that would have closed the cycle
 // fails with this error instead of waiting forever. It matches [ErrCycle].
 type CycleError = engine.CycleError

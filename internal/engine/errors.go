@@ -3,7 +3,9 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // Sentinel errors. The module root re-exports them.
@@ -123,17 +125,50 @@ func (e *PanicError) Unwrap() error {
 // Is makes errors.Is(err, ErrPanic) true for every PanicError.
 func (e *PanicError) Is(target error) bool { return target == ErrPanic }
 
-// CycleError reports a dependency cycle. Tasks names the tasks on the cycle in
-// dependency order; the first and last entries are the same task. Error
+// CycleError reports a dependency cycle. Tasks names the tasks on the cycle
+// in dependency order; the first and last entries are the same task. Error
 // elides the middle of long cycles; Tasks does not.
+//
+// The error is made while the engine's lock is held, where task names must
+// not be formatted (an argument's String method may call into the engine),
+// so it holds the tasks and names them when first asked.
 type CycleError struct {
-	Tasks []string
+	tasks []*Task
+	once  sync.Once
+	names []string
+}
+
+func cycleOf(tasks ...*Task) *CycleError { return &CycleError{tasks: tasks} }
+
+// Tasks returns the debug names of the tasks on the cycle.
+func (e *CycleError) Tasks() []string {
+	e.once.Do(func() {
+		if e.names == nil {
+			for _, t := range e.tasks {
+				e.names = append(e.names, t.Name())
+			}
+		}
+	})
+	return slices.Clone(e.names)
 }
 
 // Error names the tasks of the cycle in order.
 func (e *CycleError) Error() string {
-	return "cellar: dependency cycle: " + joinPath(e.Tasks)
+	return "cellar: dependency cycle: " + joinPath(e.Tasks())
 }
+
+// cellGoneError is ErrCellGone for one cell, named when printed (see
+// CycleError for why).
+type cellGoneError struct {
+	t    *Task
+	cell uint32 // index from 0
+}
+
+func (e *cellGoneError) Error() string {
+	return fmt.Sprintf("%v: %s#%d", ErrCellGone, e.t.Name(), e.cell)
+}
+
+func (e *cellGoneError) Unwrap() error { return ErrCellGone }
 
 // Is makes errors.Is(err, ErrCycle) true for every CycleError.
 func (e *CycleError) Is(target error) bool { return target == ErrCycle }

@@ -337,7 +337,7 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 		if err := e.checkRawLocked(res.Vc); err != nil {
 			out.err = &TaskError{Task: x.name, Err: err, msg: err.Error()}
 		} else if res.Vc == t.outputRaw(e.id) {
-			cyc := &CycleError{Tasks: []string{x.name, x.name}}
+			cyc := &CycleError{names: []string{x.name, x.name}} // named outside mu
 			out.err = &TaskError{Task: x.name, Err: cyc, msg: cyc.Error()}
 		} else {
 			out.vc = res.Vc

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 )
 
 // maxInlineDepth bounds how deeply a goroutine runs tasks inline, so that a
@@ -232,7 +231,7 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, mode
 			if int(r.Slot) > len(t.cells)+maxPlaceholders {
 				// Far past anything t made: a forged handle, not a
 				// cell that may come back.
-				return nil, fmt.Errorf("%w: %s#%d", ErrCellGone, t.Name(), r.Slot-1)
+				return nil, &cellGoneError{t, r.Slot - 1}
 			}
 			// A missing cell is depended on too (through a placeholder),
 			// so that this reader runs again when it reappears.
@@ -240,7 +239,7 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, mode
 				return nil, err
 			}
 			if !t.hasCell(r.Slot) {
-				return nil, fmt.Errorf("%w: %s#%d", ErrCellGone, t.Name(), r.Slot-1)
+				return nil, &cellGoneError{t, r.Slot - 1}
 			}
 			return t.cells[r.Slot-1].value, nil
 		case stRunning:
@@ -732,7 +731,7 @@ func (e *Engine) raiseWaitersLocked(t *Task) {
 // waitCycleLocked reports the cycle that x waiting for t would close.
 func (e *Engine) waitCycleLocked(x *execution, t *Task) error {
 	if t == x.t {
-		return &CycleError{Tasks: []string{t.Name(), t.Name()}}
+		return cycleOf(t, t)
 	}
 	// Depth-first search along "waits for" from t, looking for x's task.
 	parent := map[*Task]*Task{t: nil}
@@ -754,16 +753,16 @@ func (e *Engine) waitCycleLocked(x *execution, t *Task) error {
 			parent[m] = n
 			if m == x.t {
 				// x -> t -> ... -> n -> x
-				path := []string{x.t.Name()}
-				var rev []string
+				path := []*Task{x.t}
+				var rev []*Task
 				for c := n; c != nil; c = parent[c] {
-					rev = append(rev, c.Name())
+					rev = append(rev, c)
 				}
 				for i := len(rev) - 1; i >= 0; i-- {
 					path = append(path, rev[i])
 				}
-				path = append(path, x.t.Name())
-				return &CycleError{Tasks: path}
+				path = append(path, x.t)
+				return cycleOf(path...)
 			}
 			stack = append(stack, m)
 		}
@@ -797,25 +796,24 @@ func (e *Engine) graphCycleLocked(t, origin *Task) error {
 		}
 	}
 	// origin reads ... reads t, and t reads origin.
-	path := []string{t.Name()}
+	path := []*Task{t}
 	for c := origin; c != nil; c = parent[c] {
-		path = append(path, c.Name())
+		path = append(path, c)
 	}
-	return &CycleError{Tasks: path}
+	return cycleOf(path...)
 }
 
 // followCycleLocked reports whether following outputs from r loops.
 func (e *Engine) followCycleLocked(r Raw) error {
 	seen := map[uint32]bool{}
-	var names []string
+	var path []*Task
 	for r.Slot == 0 {
 		t := e.tasks[r.Task]
+		path = append(path, t)
 		if seen[t.id] {
-			names = append(names, t.Name())
-			return &CycleError{Tasks: names}
+			return cycleOf(path...)
 		}
 		seen[t.id] = true
-		names = append(names, t.Name())
 		if t.st() != stDone || t.out.err != nil {
 			return nil
 		}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 )
 
 // Reads from outside any task are strongly consistent: they return what a
@@ -144,7 +143,7 @@ func (e *Engine) helpLocked(ctx context.Context, done func() bool) bool {
 func (e *Engine) cellValueLocked(t *Task, r Raw) (any, error) {
 	i := int(r.Slot - 1)
 	if i >= len(t.cells) || t.cells[i].typ == nil {
-		return nil, fmt.Errorf("%w: %s#%d", ErrCellGone, t.Name(), i)
+		return nil, &cellGoneError{t, uint32(i)}
 	}
 	return t.cells[i].value, nil
 }

@@ -1,0 +1,334 @@
+package selfref
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+)
+
+// Cell is a bundle of two values: an owner, and a dependent built from a
+// pointer to the owner, typically something that reads from, points into
+// or otherwise borrows the owner (a file and a reader over it, a buffer and
+// slices of it). The owner lives in storage of its own that never moves, so
+// the dependent may keep the pointer its builder received.
+//
+// A Cell is used through the pointer its constructor returned: views
+// ([Cell.With], [Cell.WithDependent], ...) lend the fields to a function
+// for the duration of the call, borrows ([Cell.BorrowDependent], ...)
+// return pointers to them, and [Cell.Close] closes the dependent, then the
+// owner. After Close, every view and borrow returns [ErrClosed].
+//
+// A Cell is safe for concurrent use: shared views run together, and
+// exclusive views (the Mut methods), Close and the consuming methods wait
+// for them and run alone. See the package documentation for the caveats.
+type Cell[O, D any] struct {
+	life  Lifecycle
+	owner *O                      // its own storage, so it never moves
+	dep   D                       //
+	refs  atomic.Pointer[sharers] // set by Clone: the cells sharing owner
+}
+
+// sharers counts the open cells that share an owner.
+type sharers struct{ n atomic.Int64 }
+
+// New builds a [Cell] from owner and the dependent build returns. build
+// receives a pointer to the Cell's copy of owner, which stays valid, at the
+// same address, as long as the Cell is open. If build panics, owner is
+// closed (when it is an [io.Closer]) and the panic continues.
+func New[O, D any](owner O, build func(owner *O) D) *Cell[O, D] {
+	c := &Cell[O, D]{owner: &owner}
+	defer c.closeOwnerIfUnbuilt()
+	c.dep = build(c.owner)
+	c.life.markOpen()
+	return c
+}
+
+// closeOwnerIfUnbuilt closes the owner of a Cell whose builder panicked.
+func (c *Cell[O, D]) closeOwnerIfUnbuilt() {
+	if c.life.self == nil {
+		var cl closing
+		closeField(&cl, "owner", c.owner)
+	}
+}
+
+// TryNew is [New] with a builder that can fail. If build returns an error,
+// owner is closed and TryNew returns a [*BuildError] with Field
+// "dependent".
+func TryNew[O, D any](owner O, build func(owner *O) (D, error)) (*Cell[O, D], error) {
+	c, _, err := newCell(context.Background(), owner, false, func(_ context.Context, o *O) (D, error) { return build(o) })
+	return c, err
+}
+
+// TryNewOrRecover is [TryNew], except that if build fails the owner is
+// not closed but handed back, with the error, for the caller to reuse or
+// close. On success the returned owner is the zero value. If build panics,
+// the owner is closed and the panic continues.
+func TryNewOrRecover[O, D any](owner O, build func(owner *O) (D, error)) (*Cell[O, D], O, error) {
+	return newCell(context.Background(), owner, true, func(_ context.Context, o *O) (D, error) { return build(o) })
+}
+
+// NewContext is [TryNew] with a builder that takes a context, Go's
+// counterpart of an async builder. If ctx has already ended, build is not
+// called and the error wraps ctx.Err().
+func NewContext[O, D any](ctx context.Context, owner O, build func(ctx context.Context, owner *O) (D, error)) (*Cell[O, D], error) {
+	c, _, err := newCell(ctx, owner, false, build)
+	return c, err
+}
+
+// NewContextOrRecover is [NewContext] that hands the owner back on error,
+// as [TryNewOrRecover] does.
+func NewContextOrRecover[O, D any](ctx context.Context, owner O, build func(ctx context.Context, owner *O) (D, error)) (*Cell[O, D], O, error) {
+	return newCell(ctx, owner, true, build)
+}
+
+func newCell[O, D any](ctx context.Context, owner O, recover bool, build func(context.Context, *O) (D, error)) (*Cell[O, D], O, error) {
+	var zo O
+	c := &Cell[O, D]{owner: &owner}
+	finished := false
+	defer func() {
+		if !finished { // build panicked
+			var cl closing
+			closeField(&cl, "owner", c.owner)
+		}
+	}()
+	err := ctx.Err()
+	if err == nil {
+		c.dep, err = build(ctx, c.owner)
+	}
+	finished = true
+	if err == nil {
+		c.life.markOpen()
+		return c, zo, nil
+	}
+	if recover {
+		return nil, owner, &BuildError{Field: "dependent", Err: err}
+	}
+	var cl closing
+	closeField(&cl, "owner", c.owner)
+	return nil, zo, &BuildError{Field: "dependent", Err: err, CloseErr: cl.err()}
+}
+
+// With lends the owner and the dependent to fn, in a shared view: fn may
+// read both, and must not modify the owner, which the dependent borrows.
+// It returns [ErrClosed] (or [ErrCopied], [ErrNotBuilt]) without calling
+// fn if the Cell cannot be used; Close waits until fn returns.
+func (c *Cell[O, D]) With(fn func(owner *O, dep *D)) error {
+	l := &c.life
+	if l.self != l {
+		return l.err()
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if !l.isOpen() {
+		return ErrClosed
+	}
+	fn(c.owner, &c.dep)
+	return nil
+}
+
+// WithMut is [Cell.With] in an exclusive view: no other view runs at the
+// same time, so fn may modify the dependent.
+func (c *Cell[O, D]) WithMut(fn func(owner *O, dep *D)) error {
+	if err := c.life.ViewMut(); err != nil {
+		return err
+	}
+	defer c.life.EndViewMut()
+	fn(c.owner, &c.dep)
+	return nil
+}
+
+// WithOwner lends the owner to fn in a shared view, as [Cell.With] does.
+func (c *Cell[O, D]) WithOwner(fn func(owner *O)) error {
+	l := &c.life
+	if l.self != l {
+		return l.err()
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if !l.isOpen() {
+		return ErrClosed
+	}
+	fn(c.owner)
+	return nil
+}
+
+// WithDependent lends the dependent to fn in a shared view, as
+// [Cell.With] does.
+func (c *Cell[O, D]) WithDependent(fn func(dep *D)) error {
+	l := &c.life
+	if l.self != l {
+		return l.err()
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if !l.isOpen() {
+		return ErrClosed
+	}
+	fn(&c.dep)
+	return nil
+}
+
+// WithDependentMut lends the dependent to fn in an exclusive view, as
+// [Cell.WithMut] does.
+func (c *Cell[O, D]) WithDependentMut(fn func(dep *D)) error {
+	if err := c.life.ViewMut(); err != nil {
+		return err
+	}
+	defer c.life.EndViewMut()
+	fn(&c.dep)
+	return nil
+}
+
+// BorrowOwner returns a pointer to the owner, or the reason the Cell
+// cannot be used. It takes no lock, so it costs about as much as reading a
+// field, but nothing keeps the Cell open while the pointer is used: the
+// caller must not use it after, or concurrently with, Close. Prefer the
+// views when another goroutine may close the Cell.
+func (c *Cell[O, D]) BorrowOwner() (*O, error) {
+	if err := c.life.Check(); err != nil {
+		return nil, err
+	}
+	return c.owner, nil
+}
+
+// BorrowDependent returns a pointer to the dependent, with the same rules
+// as [Cell.BorrowOwner].
+func (c *Cell[O, D]) BorrowDependent() (*D, error) {
+	if err := c.life.Check(); err != nil {
+		return nil, err
+	}
+	return &c.dep, nil
+}
+
+// Close closes the dependent and then the owner, each if it is an
+// [io.Closer], and joins their errors. Views in progress finish first;
+// later ones return [ErrClosed]. Closing again does nothing. If the owner
+// is shared with clones ([Cell.Clone]), it is closed with the last of them.
+func (c *Cell[O, D]) Close() error {
+	if c.life.self != &c.life {
+		return c.life.err()
+	}
+	c.life.mu.Lock()
+	defer c.life.mu.Unlock()
+	if !c.life.isOpen() {
+		return nil
+	}
+	if c.life.held {
+		return ErrHeld
+	}
+	c.life.markClosed()
+	var cl closing
+	closeField(&cl, "dependent", &c.dep)
+	if r := c.refs.Load(); r == nil || r.n.Add(-1) == 0 {
+		closeField(&cl, "owner", c.owner)
+	}
+	c.owner = nil
+	return cl.err()
+}
+
+// IntoOwner ends the Cell without closing its owner: it closes the
+// dependent and returns the owner. The error joins the error of closing
+// the dependent (the owner is returned even then); or it is [ErrClosed],
+// [ErrHeld] or [ErrShared], and the owner is the zero value.
+func (c *Cell[O, D]) IntoOwner() (O, error) {
+	var zo O
+	if err := c.life.ViewMut(); err != nil {
+		return zo, err
+	}
+	defer c.life.EndViewMut()
+	if r := c.refs.Load(); r != nil && r.n.Load() > 1 {
+		return zo, ErrShared
+	}
+	c.life.markClosed()
+	var cl closing
+	closeField(&cl, "dependent", &c.dep)
+	owner := *c.owner
+	c.owner = nil
+	if r, ok := any(owner).(releaser); ok {
+		r.release()
+	}
+	return owner, cl.err()
+}
+
+// Clone returns a new Cell that shares c's owner (rental's clone, for a
+// head that can be shared), with a dependent that cloneDep builds from the
+// shared owner and c's dependent. The owner is closed when the last Cell
+// sharing it is closed; each Cell closes its own dependent. Clone is a
+// shared view of c. If cloneDep panics, the panic continues and nothing
+// changes.
+func (c *Cell[O, D]) Clone(cloneDep func(owner *O, dep *D) D) (*Cell[O, D], error) {
+	if err := c.life.View(); err != nil {
+		return nil, err
+	}
+	defer c.life.EndView()
+	n := &Cell[O, D]{owner: c.owner}
+	n.dep = cloneDep(c.owner, &c.dep)
+	r := c.refs.Load()
+	if r == nil {
+		r = new(sharers)
+		r.n.Store(1)
+		if !c.refs.CompareAndSwap(nil, r) {
+			r = c.refs.Load()
+		}
+	}
+	r.n.Add(1)
+	n.refs.Store(r)
+	n.life.markOpen()
+	return n, nil
+}
+
+// release lets the bundle that holds c as its head close it.
+func (c *Cell[O, D]) release() {
+	if c.life.self != &c.life {
+		return
+	}
+	c.life.mu.Lock()
+	c.life.held = false
+	c.life.mu.Unlock()
+}
+
+// String formats c for debugging, as selfref.Cell{owner: ..., dependent:
+// ...}, or selfref.Cell{closed} and the like when c cannot be read (see
+// [Lifecycle.DebugString]). It never blocks.
+func (c *Cell[O, D]) String() string {
+	return c.life.DebugString("selfref.Cell", func() []any {
+		return []any{"owner", *c.owner, "dependent", c.dep}
+	})
+}
+
+// MapDependent ends c and returns a Cell with the same owner, at the same
+// address, and the dependent f makes of c's dependent (rental's
+// map_suffix): for example, narrowing a reader to a section of it. f runs
+// in an exclusive view of c and takes over the old dependent, which is not
+// closed. If f panics, c stays open.
+func MapDependent[O, D, E any](c *Cell[O, D], f func(dep D) E) (*Cell[O, E], error) {
+	if err := c.life.ViewMut(); err != nil {
+		return nil, err
+	}
+	defer c.life.EndViewMut()
+	n := &Cell[O, E]{owner: c.owner}
+	n.dep = f(c.dep)
+	n.refs.Store(c.refs.Load())
+	c.life.markClosed()
+	var z D
+	c.dep, c.owner = z, nil
+	n.life.markOpen()
+	return n, nil
+}
+
+// NewSub builds a Cell whose owner is another Cell, head (rental's
+// subrental): build receives pointers to head's owner and dependent, and
+// the result's dependent may borrow both. The new Cell holds head: until
+// it is closed, head allows only shared views, and its Close, IntoOwner
+// and Mut methods return [ErrHeld]. Closing the new Cell closes its
+// dependent, then head (head's dependent, then head's owner). IntoOwner
+// hands head back, no longer held. If build panics, head is closed and the
+// panic continues.
+func NewSub[A, B, D any](head *Cell[A, B], build func(owner *A, dep *B) D) (*Cell[*Cell[A, B], D], error) {
+	if err := head.life.ViewMut(); err != nil {
+		return nil, fmt.Errorf("selfref: NewSub: %w", err)
+	}
+	head.life.held = true
+	head.life.EndViewMut()
+	return New(head, func(h **Cell[A, B]) D { return build((*h).owner, &(*h).dep) }), nil
+}

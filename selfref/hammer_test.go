@@ -1,0 +1,144 @@
+package selfref_test
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/cellar-go/cellar/selfref"
+)
+
+// counted is a dependent whose count the exclusive views increment with
+// plain writes and the shared views read, so that the race detector
+// reports any view that is not ordered against the others or against
+// Close.
+type counted struct {
+	borrower
+	count int
+}
+
+// hammer runs goroutines that loop over the views of one bundle until it
+// is closed, closes it once every goroutine has completed a view, and
+// checks that no view ever saw a closed resource and that every goroutine
+// ended on ErrClosed.
+func hammer(t *testing.T, views []func(check func(*counted)) error, close func() error) {
+	t.Helper()
+	const goroutines = 8
+	var started, done sync.WaitGroup
+	started.Add(goroutines)
+	var sawClosed atomic.Int64
+	for g := range goroutines {
+		done.Go(func() {
+			first := true
+			for i := g; ; i++ {
+				err := views[i%len(views)](func(d *counted) {
+					if d.closed.Load() != 0 || d.from.closed.Load() != 0 {
+						t.Error("a view saw a closed resource")
+					}
+				})
+				if first {
+					first = false
+					started.Done()
+				}
+				if err != nil {
+					if errors.Is(err, selfref.ErrClosed) {
+						sawClosed.Add(1)
+					} else {
+						t.Errorf("view: %v", err)
+					}
+					return
+				}
+			}
+		})
+	}
+	started.Wait()
+	if err := close(); err != nil {
+		t.Error(err)
+	}
+	done.Wait()
+	if sawClosed.Load() != goroutines {
+		t.Errorf("%d goroutines ended on ErrClosed, want %d", sawClosed.Load(), goroutines)
+	}
+}
+
+func newCounted(name string, from *res) *counted {
+	return &counted{borrower: borrower{res: res{name: name, j: from.j}, from: from}}
+}
+
+func TestHammerCellViewsAgainstClose(t *testing.T) {
+	for range 20 {
+		j := new(journal)
+		c := selfref.New(&res{name: "owner", j: j}, func(o **res) *counted { return newCounted("dependent", *o) })
+		hammer(t, []func(func(*counted)) error{
+			func(check func(*counted)) error {
+				return c.WithDependent(func(d **counted) { check(*d); _ = (*d).count })
+			},
+			func(check func(*counted)) error {
+				return c.With(func(_ **res, d **counted) { check(*d); _ = (*d).count })
+			},
+			func(check func(*counted)) error {
+				return c.WithDependentMut(func(d **counted) { check(*d); (*d).count++ })
+			},
+			func(check func(*counted)) error {
+				return c.WithMut(func(_ **res, d **counted) { check(*d); (*d).count++ })
+			},
+			func(check func(*counted)) error {
+				return c.WithOwner(func(o **res) {
+					if (*o).closed.Load() != 0 {
+						t.Error("a view saw a closed owner")
+					}
+				})
+			},
+		}, c.Close)
+		wantEvents(t, j, "close dependent", "close owner")
+	}
+}
+
+func TestHammerChain3ViewsAgainstClose(t *testing.T) {
+	for range 20 {
+		j := new(journal)
+		ch := selfref.NewChain3(&res{name: "head", j: j},
+			func(h **res) *res { return &res{name: "middle", j: j} },
+			func(_ **res, m **res) *counted { return newCounted("tail", *m) })
+		hammer(t, []func(func(*counted)) error{
+			func(check func(*counted)) error {
+				return ch.WithTail(func(tl **counted) { check(*tl); _ = (*tl).count })
+			},
+			func(check func(*counted)) error {
+				return ch.With(func(_ **res, _ **res, tl **counted) { check(*tl); _ = (*tl).count })
+			},
+			func(check func(*counted)) error {
+				return ch.WithTailMut(func(tl **counted) { check(*tl); (*tl).count++ })
+			},
+			func(check func(*counted)) error {
+				return ch.WithMut(func(_ **res, _ **res, tl **counted) { check(*tl); (*tl).count++ })
+			},
+		}, ch.Close)
+		wantEvents(t, j, "close tail", "close middle", "close head")
+	}
+}
+
+// TestHammerIntoOwner races IntoOwner against views: exactly the views
+// that began before it see the dependent open.
+func TestHammerIntoOwnerAgainstViews(t *testing.T) {
+	for range 20 {
+		j := new(journal)
+		c := selfref.New(&res{name: "owner", j: j}, func(o **res) *counted { return newCounted("dependent", *o) })
+		hammer(t, []func(func(*counted)) error{
+			func(check func(*counted)) error {
+				return c.WithDependent(func(d **counted) { check(*d) })
+			},
+			func(check func(*counted)) error {
+				return c.WithDependentMut(func(d **counted) { check(*d); (*d).count++ })
+			},
+		}, func() error {
+			o, err := c.IntoOwner()
+			if o == nil || o.closed.Load() != 0 {
+				t.Error("IntoOwner did not hand back an open owner")
+			}
+			return err
+		})
+		wantEvents(t, j, "close dependent")
+	}
+}

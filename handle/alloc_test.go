@@ -1,0 +1,30 @@
+package handle
+
+import "testing"
+
+// TestNoAllocations checks that lookups, pins and an insert-delete cycle
+// allocate nothing once the table has grown.
+func TestNoAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	var tab Table[obj]
+	o := &obj{}
+	h := tab.Insert(o)
+	tab.Delete(tab.Insert(o)) // grow the free list once
+	cases := map[string]func(){
+		"Get":        func() { tab.Get(h) },
+		"Get stale":  func() { tab.Get(Make(0, 1, 1)) },
+		"Pin, Unpin": func() { tab.Pin(h); tab.Unpin(h) },
+		"Insert, Get, Delete": func() {
+			h := tab.Insert(o)
+			tab.Get(h)
+			tab.Delete(h)
+		},
+	}
+	for name, f := range cases {
+		if n := testing.AllocsPerRun(100, f); n != 0 {
+			t.Errorf("%s: %v allocations", name, n)
+		}
+	}
+}

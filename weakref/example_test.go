@@ -1,0 +1,135 @@
+package weakref_test
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/cellar-go/cellar/weakref"
+)
+
+type mob struct{ name string }
+
+func (m *mob) call(proc string) { fmt.Println(m.name + "." + proc + "()") }
+
+// Store a weak handle to an object for a later callback; if the object is
+// deleted in the meantime, upgrading reports it gone instead of reaching a
+// recycled object.
+func Example() {
+	var mobs weakref.Registry[mob]
+	callbacks := map[int]weakref.Weak[mob]{}
+
+	goblin := &mob{name: "goblin"}
+	callbacks[1] = mobs.Weak(goblin)
+
+	// ... some calls later ...
+	if m, ok := callbacks[1].Upgrade(); ok {
+		m.call("callback")
+	}
+
+	// The goblin is deleted, and its slot goes to another mob.
+	callbacks[1].Delete()
+	mobs.Weak(&mob{name: "troll"})
+
+	if m, ok := callbacks[1].Upgrade(); ok {
+		m.call("callback")
+	} else {
+		fmt.Println("gone")
+	}
+	// Output:
+	// goblin.callback()
+	// gone
+}
+
+// savedRaw is a raw handle kept in a global, as C or WebAssembly code
+// would keep it: a plain integer.
+var savedRaw uint64
+
+// Round trip through the raw form: FromRaw validates whatever integer it
+// is given.
+func ExampleRegistry_FromRaw() {
+	var mobs weakref.Registry[mob]
+	w := mobs.Weak(&mob{name: "bat"})
+	savedRaw = w.Raw()
+
+	back, err := mobs.FromRaw(savedRaw)
+	if err == nil {
+		m, _ := back.Upgrade()
+		fmt.Println(m.name, back == w)
+	}
+
+	w.Delete()
+	_, err = mobs.FromRaw(savedRaw)
+	fmt.Println(errors.Is(err, weakref.ErrGone))
+
+	var others weakref.Registry[mob]
+	_, err = others.FromRaw(others.Weak(&mob{}).Raw() + 1) // forged
+	fmt.Println(errors.Is(err, weakref.ErrInvalid))
+	_, err = others.FromRaw(mobs.Weak(&mob{}).Raw())
+	fmt.Println(errors.Is(err, weakref.ErrForeign))
+	// Output:
+	// bat true
+	// true
+	// true
+	// true
+}
+
+// Asking twice for the handle of the same object gives the same handle.
+func ExampleRegistry_Weak() {
+	var mobs weakref.Registry[mob]
+	a, b := &mob{name: "twin"}, &mob{name: "twin"}
+	fmt.Println(mobs.Weak(a) == mobs.Weak(a))
+	fmt.Println(mobs.Weak(a) == mobs.Weak(b))
+	fmt.Println(mobs.Len())
+	// Output:
+	// true
+	// false
+	// 2
+}
+
+// UpgradeOr returns a fallback, typically nil, for a gone object.
+func ExampleWeak_UpgradeOr() {
+	var mobs weakref.Registry[mob]
+	w := mobs.Weak(&mob{name: "slime"})
+	fmt.Println(w.UpgradeOr(nil) != nil)
+	w.Delete()
+	fmt.Println(w.UpgradeOr(nil) == nil)
+	// Output:
+	// true
+	// true
+}
+
+// A Strong keeps its object from being deleted: a Delete meanwhile waits
+// for the Release.
+func ExampleWeak_Strong() {
+	var mobs weakref.Registry[mob]
+	w := mobs.Weak(&mob{name: "dragon"})
+
+	s, err := w.Strong()
+	if err != nil {
+		panic(err)
+	}
+	w.Delete()
+	m, ok := w.Upgrade()
+	fmt.Println(ok, m.name)
+
+	s.Release()
+	_, ok = w.Upgrade()
+	fmt.Println(ok)
+	// Output:
+	// true dragon
+	// false
+}
+
+// A collectable registry also forgets an object once nothing else
+// references it. When that happens is up to the garbage collector, so this
+// example is not run.
+func ExampleNew_collectable() {
+	mobs := weakref.New[mob](weakref.Options{Collectable: true})
+	w := mobs.Weak(&mob{name: "ghost"})
+
+	// Nothing references the ghost any more: at some garbage collection,
+	// w stops upgrading, and later a cleanup deletes the handle.
+	if m, ok := w.Upgrade(); ok {
+		m.call("haunt")
+	}
+}

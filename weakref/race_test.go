@@ -1,0 +1,7 @@
+//go:build race
+
+package weakref
+
+// raceEnabled reports whether the race detector is on; it changes what
+// allocates.
+const raceEnabled = true

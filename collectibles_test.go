@@ -101,8 +101,8 @@ func TestPeekOfAnUnchangedOperationRunsNothing(t *testing.T) {
 	}
 	// One file changes: its check task, the total, and the collect tasks
 	// of those two run again; the other 63 files' do not.
-	contents[9].Set("bad")
 	was := e.Stats()
+	contents[9].Set("bad")
 	if got := peekAll[diag](t, ctx, op); len(got) != 3 {
 		t.Fatalf("Peek after the edit = %v", got)
 	}

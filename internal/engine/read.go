@@ -32,12 +32,15 @@ type levelWaiter struct {
 // failed, or one of the engine's errors.
 func (e *Engine) Read(ctx context.Context, run *Run, r Raw) (any, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock() // deferred: see executeLocked on runtime.Goexit
 	x, err := e.beginReadLocked(run, r)
 	if err != nil {
+		e.mu.Unlock()
 		return nil, err
 	}
-	defer func() { x.inflight-- }()
+	defer func() { // deferred: see executeLocked on runtime.Goexit
+		x.inflight--
+		e.mu.Unlock()
+	}()
 	return e.readLoopLocked(ctx, x, &r, 0) // task panics are recovered inside
 }
 

@@ -147,15 +147,6 @@ func errorMessage(err error) (safe error, msg string) {
 func (e *Engine) executeLocked(x *execution, labels context.Context) {
 	e.mu.Unlock()
 	var res Result
-	returned := false
-	defer func() {
-		if !returned {
-			res = Result{Err: ErrGoexit}
-			x.nameErrors(&res)
-			e.mu.Lock()
-			e.completeLocked(x, res)
-		}
-	}()
 	if e.observe || trace.IsEnabled() {
 		var info TaskInfo
 		if e.onExecute != nil {
@@ -166,7 +157,6 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 		start := time.Now()
 		res = e.observedCall(x, labels)
 		d := time.Since(start)
-		returned = true
 		x.nameErrors(&res)
 		if e.onExecute != nil {
 			info.name(x.t)
@@ -177,24 +167,36 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 			e.durations[x.t] = d
 		}
 	} else {
-		x.t.fn.call(x.run, x.t.args, &res)
-		returned = true
+		e.call(x, &res)
 		x.nameErrors(&res)
 		e.mu.Lock()
 	}
 	e.completeLocked(x, res)
 }
 
-// call stores in res what f's function returns for args, or the error of
-// its panic. It fills res in place because a Result is large, and this is
-// the path of every execution.
-func (f *Func) call(ctx context.Context, args any, res *Result) {
+// call stores in res what x's function returns, or the error of its
+// panic. It fills res in place because a Result is large, and this is the
+// path of every execution. One deferred call handles both ways a function
+// can end without returning: a panic, recovered, and runtime.Goexit, which
+// cannot be: x then fails with ErrGoexit, completed here, and mu is left
+// held as executeLocked would leave it (see there).
+func (e *Engine) call(x *execution, res *Result) {
+	returned := false
 	defer func() {
+		if returned {
+			return
+		}
 		if r := recover(); r != nil {
 			*res = Result{Err: panicError(r)}
+			return
 		}
+		*res = Result{Err: ErrGoexit}
+		x.nameErrors(res)
+		e.mu.Lock()
+		e.completeLocked(x, *res)
 	}()
-	*res = f.Run(ctx, args)
+	*res = x.t.fn.Run(x.run, x.t.args)
+	returned = true
 }
 
 func panicError(r any) error { return &PanicError{Value: r, Stack: debug.Stack()} }

@@ -132,7 +132,7 @@ func (e *Engine) observedCall(x *execution, labels context.Context) Result {
 	}
 	var res Result
 	if !e.observe {
-		f.call(x.run, x.t.args, &res)
+		e.call(x, &res)
 		return res
 	}
 	if labels == nil {
@@ -140,7 +140,7 @@ func (e *Engine) observedCall(x *execution, labels context.Context) Result {
 	}
 	pprof.SetGoroutineLabels(f.labels())
 	defer pprof.SetGoroutineLabels(labels)
-	f.call(x.run, x.t.args, &res)
+	e.call(x, &res)
 	return res
 }
 

@@ -309,9 +309,8 @@ func (t *Table[T]) Insert(p *T) Handle {
 		panic("handle: Insert of a nil pointer")
 	}
 	w := t.Lock()
-	h := w.Insert(p)
-	w.Unlock()
-	return h
+	defer w.Unlock() // Insert panics on a full table
+	return w.Insert(p)
 }
 
 // Delete deletes the value h names; every handle to it fails from then
@@ -320,9 +319,8 @@ func (t *Table[T]) Insert(p *T) Handle {
 // Deleting a value whose deletion is pending does nothing.
 func (t *Table[T]) Delete(h Handle) (removed bool, err error) {
 	w := t.Lock()
-	removed, err = w.Delete(h)
-	w.Unlock()
-	return removed, err
+	defer w.Unlock()
+	return w.Delete(h)
 }
 
 // Writer is a [Table] whose lock is held, returned by [Table.Lock]. Its

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -220,6 +221,19 @@ func (ix *indexer) changed(rel string, created bool) bool {
 		if inv, ok := ix.dirInv[path.Dir(rel)]; ok {
 			invs = append(invs, inv)
 		}
+		// A directory that appeared, vanished or was renamed here
+		// changes everything that was read below it.
+		below := rel + "/"
+		for p, inv := range ix.fileInv {
+			if strings.HasPrefix(p, below) {
+				invs = append(invs, inv)
+			}
+		}
+		for p, inv := range ix.dirInv {
+			if strings.HasPrefix(p, below) {
+				invs = append(invs, inv)
+			}
+		}
 	}
 	ix.mu.Unlock()
 	for _, inv := range invs {
@@ -236,8 +250,15 @@ func (ix *indexer) relPath(name string) (string, bool) {
 		return "", false
 	}
 	rel = filepath.ToSlash(rel)
-	for part := range strings.SplitSeq(rel, "/") {
+	// The index skips hidden directories, not hidden files.
+	dir, base := path.Split(rel)
+	for part := range strings.SplitSeq(strings.TrimSuffix(dir, "/"), "/") {
 		if analyze.Skip(part) {
+			return "", false
+		}
+	}
+	if analyze.Skip(base) {
+		if fi, err := os.Lstat(name); err == nil && fi.IsDir() {
 			return "", false
 		}
 	}

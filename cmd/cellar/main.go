@@ -261,6 +261,15 @@ type session struct {
 	updates int // updates printed, the first run included
 }
 
+// notices is where lines other than the report go: standard output, or
+// standard error with --json, so that standard output stays JSON.
+func (s *session) notices() io.Writer {
+	if s.cfg.json {
+		return s.stderr
+	}
+	return s.stdout
+}
+
 // result is what one update of the index did.
 type result struct {
 	index    analyze.Index

@@ -33,7 +33,7 @@ func (s *session) listen(addr string) (*http.Server, error) {
 	}
 	srv := &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	fmt.Fprintf(s.stdout, "serving the task graph at http://%s/\n", ln.Addr())
+	fmt.Fprintf(s.notices(), "serving the task graph at http://%s/\n", ln.Addr())
 	return srv, nil
 }
 

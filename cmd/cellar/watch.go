@@ -47,6 +47,18 @@ func (w *watcher) add(dir string) error {
 	return nil
 }
 
+// forget drops dir and every directory below it from the watched set: they
+// are gone, or elsewhere, and a directory that takes their place must be
+// watched anew.
+func (w *watcher) forget(dir string) {
+	below := dir + string(filepath.Separator)
+	for p := range w.watched {
+		if p == dir || strings.HasPrefix(p, below) {
+			delete(w.watched, p)
+		}
+	}
+}
+
 // addTree watches dir and every directory below it that the index does not
 // skip: for a directory created while watching, whose listing the index
 // will read after this.
@@ -92,7 +104,7 @@ func (s *session) watch(ctx context.Context) error {
 	if err := s.watchIndexed(w); err != nil {
 		return err
 	}
-	fmt.Fprintf(s.stdout, "watching %s (%d directories); press Ctrl-C to stop\n", s.root, len(w.watched))
+	fmt.Fprintf(s.notices(), "watching %s (%d directories); press Ctrl-C to stop\n", s.root, len(w.watched))
 
 	pending := make(map[string]bool)
 	debounce := time.NewTimer(0)
@@ -119,7 +131,7 @@ func (s *session) watch(ctx context.Context) error {
 				}
 			}
 			if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-				delete(w.watched, ev.Name)
+				w.forget(ev.Name)
 			}
 			debounce.Reset(s.cfg.debounce)
 		case err, ok := <-w.fsw.Errors:
@@ -149,7 +161,7 @@ func (s *session) watch(ctx context.Context) error {
 				return err
 			}
 			if s.cfg.timing {
-				fmt.Fprintf(s.stdout, "report printed %v after the debounce ended\n", round(time.Since(ended)))
+				fmt.Fprintf(s.notices(), "report printed %v after the debounce ended\n", round(time.Since(ended)))
 			}
 			if err := s.watchIndexed(w); err != nil {
 				return err

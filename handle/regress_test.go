@@ -1,0 +1,29 @@
+package handle
+
+import (
+	"testing"
+	"time"
+)
+
+// Insert on a full table panics (documented) but leaves the table's lock
+// held: Table.Insert takes the lock and calls Writer.Insert without a
+// deferred Unlock, so after a recovered panic every later write hangs.
+func TestInsertPanicOnAFullTableReleasesTheLock(t *testing.T) {
+	var tab Table[int]
+	h := tab.Insert(new(int))
+	tab.next = MaxIndex + 1 // as after 2³² slots: the next new slot is past the last
+	func() {
+		defer func() { recover() }()
+		tab.Insert(new(int))
+	}()
+	done := make(chan struct{})
+	go func() {
+		tab.Delete(h)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Delete hangs after Insert panicked on a full table: the lock is still held")
+	}
+}

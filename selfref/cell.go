@@ -46,7 +46,7 @@ func New[O, D any](owner O, build func(owner *O) D) *Cell[O, D] {
 // closeOwnerIfUnbuilt closes the owner of a Cell whose builder panicked.
 func (c *Cell[O, D]) closeOwnerIfUnbuilt() {
 	if c.life.self == nil {
-		var cl closing
+		cl := closing{by: c.owner}
 		closeField(&cl, "owner", c.owner)
 	}
 }
@@ -87,7 +87,7 @@ func newCell[O, D any](ctx context.Context, owner O, recover bool, build func(co
 	finished := false
 	defer func() {
 		if !finished { // build panicked
-			var cl closing
+			cl := closing{by: c.owner}
 			closeField(&cl, "owner", c.owner)
 		}
 	}()
@@ -103,7 +103,7 @@ func newCell[O, D any](ctx context.Context, owner O, recover bool, build func(co
 	if recover {
 		return nil, owner, &BuildError{Field: "dependent", Err: err}
 	}
-	var cl closing
+	cl := closing{by: c.owner}
 	closeField(&cl, "owner", c.owner)
 	return nil, zo, &BuildError{Field: "dependent", Err: err, CloseErr: cl.err()}
 }
@@ -213,11 +213,11 @@ func (c *Cell[O, D]) Close() error {
 	if !c.life.isOpen() {
 		return nil
 	}
-	if c.life.held {
+	if c.life.holder != nil {
 		return ErrHeld
 	}
 	c.life.markClosed()
-	var cl closing
+	cl := closing{by: c.owner}
 	closeField(&cl, "dependent", &c.dep)
 	if r := c.refs.Load(); r == nil || r.n.Add(-1) == 0 {
 		closeField(&cl, "owner", c.owner)
@@ -240,12 +240,13 @@ func (c *Cell[O, D]) IntoOwner() (O, error) {
 		return zo, ErrShared
 	}
 	c.life.markClosed()
-	var cl closing
+	cl := closing{by: c.owner}
 	closeField(&cl, "dependent", &c.dep)
+	storage := c.owner
 	owner := *c.owner
 	c.owner = nil
 	if r, ok := any(owner).(releaser); ok {
-		r.release()
+		r.release(storage)
 	}
 	return owner, cl.err()
 }
@@ -277,13 +278,17 @@ func (c *Cell[O, D]) Clone(cloneDep func(owner *O, dep *D) D) (*Cell[O, D], erro
 	return n, nil
 }
 
-// release lets the bundle that holds c as its head close it.
-func (c *Cell[O, D]) release() {
+// release lets the bundle whose owner storage is by close c or take it
+// back, if that bundle holds c as its head; any other bundle must go
+// through c's Close, which then reports ErrHeld.
+func (c *Cell[O, D]) release(by any) {
 	if c.life.self != &c.life {
 		return
 	}
 	c.life.mu.Lock()
-	c.life.held = false
+	if c.life.holder == by {
+		c.life.holder = nil
+	}
 	c.life.mu.Unlock()
 }
 
@@ -328,7 +333,11 @@ func NewSub[A, B, D any](head *Cell[A, B], build func(owner *A, dep *B) D) (*Cel
 	if err := head.life.ViewMut(); err != nil {
 		return nil, fmt.Errorf("selfref: NewSub: %w", err)
 	}
-	head.life.held = true
+	c := &Cell[*Cell[A, B], D]{owner: &head}
+	head.life.holder = c.owner
 	head.life.EndViewMut()
-	return New(head, func(h **Cell[A, B]) D { return build((*h).owner, &(*h).dep) }), nil
+	defer c.closeOwnerIfUnbuilt()
+	c.dep = build(head.owner, &head.dep)
+	c.life.markOpen()
+	return c, nil
 }

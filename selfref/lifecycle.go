@@ -36,7 +36,7 @@ type Lifecycle struct {
 	// under mu and read without it by Check.
 	open atomic.Pointer[Lifecycle]
 	self *Lifecycle   // l itself once built; a copy's is the original's
-	held bool         // under mu: the bundle is the head of another one
+	holder any        // under mu: while the bundle is the head of another, that one's owner storage
 	mu   sync.RWMutex // shared views read-lock, exclusive ones lock
 }
 
@@ -120,7 +120,7 @@ func (l *Lifecycle) exclusiveErr() error {
 	if !l.isOpen() {
 		return ErrClosed
 	}
-	if l.held {
+	if l.holder != nil {
 		return ErrHeld
 	}
 	return nil
@@ -142,11 +142,11 @@ func (l *Lifecycle) Close(fields ...Slot) error {
 	if !l.isOpen() {
 		return nil
 	}
-	if l.held {
+	if l.holder != nil {
 		return ErrHeld
 	}
 	l.markClosed()
-	var c closing
+	c := closing{by: l}
 	for i := len(fields) - 1; i >= 0; i-- {
 		c.slot(fields[i])
 	}
@@ -169,7 +169,7 @@ func (l *Lifecycle) IntoHeads(take func(), dependents ...Slot) error {
 		return err
 	}
 	l.markClosed()
-	var c closing
+	c := closing{by: l}
 	for i := len(dependents) - 1; i >= 0; i-- {
 		c.slot(dependents[i])
 	}
@@ -272,12 +272,17 @@ func isNil(v any) bool {
 }
 
 // releaser is implemented by bundles that can be the head of another
-// bundle: release lets the bundle that held it close it.
-type releaser interface{ release() }
+// bundle: release(by) lets the bundle whose owner storage is by, if it is
+// the one that holds it (or a clone or map of it, which share the
+// storage), close it or take it back.
+type releaser interface{ release(by any) }
 
 // closing closes fields one after the other, each closer once, and
-// collects the errors.
+// collects the errors. by is the bundle whose fields they are: a head it
+// holds is released before it is closed, a head another bundle holds is
+// not (its Close then reports ErrHeld).
 type closing struct {
+	by   any
 	seen []io.Closer
 	errs []error
 }
@@ -305,7 +310,7 @@ func (c *closing) close(name string, cl io.Closer) {
 	}
 	c.seen = append(c.seen, cl)
 	if r, ok := cl.(releaser); ok {
-		r.release()
+		r.release(c.by)
 	}
 	if err := cl.Close(); err != nil {
 		c.errs = append(c.errs, fmt.Errorf("selfref: closing %s: %w", name, err))
@@ -317,8 +322,13 @@ func (c *closing) err() error { return errors.Join(c.errs...) }
 // sameCloser reports whether a and b are the same closer, without
 // panicking on closers of uncomparable types.
 func sameCloser(a, b io.Closer) bool {
-	ta := reflect.TypeOf(a)
-	return ta == reflect.TypeOf(b) && ta.Comparable() && a == b
+	if reflect.TypeOf(a) != reflect.TypeOf(b) {
+		return false
+	}
+	// A comparable type can still hold uncomparable values (an interface
+	// field holding a slice): ask the values.
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	return va.Comparable() && vb.Comparable() && va.Equal(vb)
 }
 
 // A Step is one field of a bundle under construction: its [Slot], and

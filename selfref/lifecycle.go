@@ -34,10 +34,10 @@ type Lifecycle struct {
 	// and after it is closed, and the original's address in a copy: one
 	// load and compare tell whether a bundle may be used. It is written
 	// under mu and read without it by Check.
-	open atomic.Pointer[Lifecycle]
-	self *Lifecycle   // l itself once built; a copy's is the original's
-	holder any        // under mu: while the bundle is the head of another, that one's owner storage
-	mu   sync.RWMutex // shared views read-lock, exclusive ones lock
+	open   atomic.Pointer[Lifecycle]
+	self   *Lifecycle   // l itself once built; a copy's is the original's
+	holder any          // under mu: while the bundle is the head of another, that one's owner storage
+	mu     sync.RWMutex // shared views read-lock, exclusive ones lock
 }
 
 // markOpen marks a freshly built bundle open.

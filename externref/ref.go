@@ -12,8 +12,9 @@ import (
 
 // TableID is the table id of the process-wide table that holds every
 // reference; raw values carry it in their top 12 bits, and a raw value
-// with another id is rejected as [ErrForged].
-const TableID = 0xE7F
+// with another id is rejected as [ErrForged]. It is a fixed id (see
+// handle.FirstFixedID), which no other table gets.
+const TableID = handle.MaxTableID
 
 // entry is what the table stores for one reference. Its count goes from 1
 // down to 0 and never comes back: a count is only ever added to a

@@ -25,8 +25,11 @@
 // handle: give such a T a field.
 //
 // The zero Registry is ready to use. Each registry, zero or made with
-// [New], gets its own id, and rejects the handles of every other registry
-// with [ErrForeign].
+// [New], gets its own table id (from [handle.NewID]), and rejects the
+// handles of every other registry with [ErrForeign]. Ids are 12 bits: a
+// program with more than 3,839 registries and other handle tables at once
+// may have two with the same id, and then a raw handle of one is taken by
+// the other as one of its own. Registries are meant to be few and long-lived.
 //
 // # Upgrading
 //

@@ -55,15 +55,10 @@ func (r *Registry[T]) init() *core[T] {
 	return r.c.Load()
 }
 
-// Every registry gets its own table id, from a process-wide sequence, so
-// that a handle of one registry is foreign to every other. The sequence has
-// handle.MaxTableID values and starts over when they are used up.
-var lastID atomic.Uint32
-
-// nextID returns the next registry id, from 1 to handle.MaxTableID.
-func nextID() uint16 {
-	return uint16((lastID.Add(1)-1)%handle.MaxTableID + 1)
-}
+// nextID returns the table id of a new registry: from the sequence
+// handle.NewID shares with every table of the process, so that a handle of
+// one registry is foreign to every other (until the sequence wraps).
+func nextID() uint16 { return handle.NewID() }
 
 // core is a registry's state. Exactly one of strong and weak is used,
 // according to collect.

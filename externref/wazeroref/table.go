@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -33,16 +32,10 @@ type Table struct {
 	mod    api.Module                      // guarded by mu; set once known
 }
 
-var lastID atomic.Uint32
-
-// newTable returns an empty table with a table id of its own (modulo the
-// 4095 ids), so that a value of one module is rejected by another.
+// newTable returns an empty table with a table id of its own (see
+// handle.NewID), so that a value of one module is rejected by another.
 func newTable() *Table {
-	var id uint16
-	for id == 0 || id == externref.TableID {
-		id = uint16(lastID.Add(1) % (handle.MaxTableID + 1))
-	}
-	return &Table{refs: handle.New[externref.Ref](id), byRef: map[externref.Ref]handle.Handle{}}
+	return &Table{refs: handle.New[externref.Ref](handle.NewID()), byRef: map[externref.Ref]handle.Handle{}}
 }
 
 // Put returns the externref value that names r in the guest, for a host
@@ -154,6 +147,13 @@ var modules sync.Map // api.Module → *Table
 
 type pendingKey struct{}
 
+// pending is the table of a module being instantiated, found through the
+// context during its start functions.
+type pending struct {
+	t  *Table
+	rt wazero.Runtime
+}
+
 // Instantiate instantiates compiled in rt like [wazero.Runtime.InstantiateModule]
 // and gives the module a [Table], closed (releasing every reference) when
 // the module closes, however it closes: [api.Module.Close], the runtime's
@@ -164,7 +164,7 @@ type pendingKey struct{}
 // ctx is replaced.
 func Instantiate(ctx context.Context, rt wazero.Runtime, compiled wazero.CompiledModule, cfg wazero.ModuleConfig) (api.Module, *Table, error) {
 	t := newTable()
-	ctx = context.WithValue(ctx, pendingKey{}, t)
+	ctx = context.WithValue(ctx, pendingKey{}, pending{t, rt})
 	ctx = experimental.WithCloseNotifier(ctx, experimental.CloseNotifyFunc(func(context.Context, uint32) {
 		t.Close()
 	}))
@@ -190,16 +190,24 @@ func (t *Table) bind(mod api.Module) {
 // Of returns the table of mod, the module a host function receives as its
 // caller, or nil if mod was not instantiated by [Instantiate]. Pass the
 // host function's own ctx: during the module's start functions, that is
-// how the table is found.
+// how the table is found. A start function that calls into another,
+// already instantiated module whose host calls ask for their table is told
+// nil for that module, as it should be, when that module has a name; an
+// anonymous one cannot be told from the module being instantiated.
 func Of(ctx context.Context, mod api.Module) *Table {
 	if t, ok := modules.Load(mod); ok {
 		return t.(*Table)
 	}
-	if t, ok := ctx.Value(pendingKey{}).(*Table); ok {
-		t.bind(mod)
-		return t
+	p, ok := ctx.Value(pendingKey{}).(pending)
+	if !ok {
+		return nil
 	}
-	return nil
+	if name := mod.Name(); name != "" && p.rt.Module(name) == mod {
+		// A module instantiated before: not the one whose start
+		// functions run (modules are registered after those).
+		return nil
+	}
+	return p.t
 }
 
 // NewRuntimeConfig returns a wazero runtime configuration with the

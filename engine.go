@@ -40,9 +40,12 @@ type Options struct {
 	Observe bool
 	// OnExecute, when not nil, is called after every execution of a task
 	// function with what a progress display or a trace needs (see
-	// [Execution]). It runs on the goroutine that ran the task, outside the
-	// engine's lock, so it may read Vcs from outside tasks but should be
-	// quick: the engine's work waits for it. Setting it implies Observe.
+	// [Execution]). It runs on the goroutine that ran the task, once the
+	// task is done, outside the engine's lock and without holding a worker
+	// slot, so it may read Vcs from outside tasks (the task's own too); it
+	// should be quick all the same, as the goroutine's other work waits for
+	// it. [Engine.WaitIdle] waits for these calls too, so OnExecute must not
+	// call it. Setting it implies Observe.
 	OnExecute func(Execution)
 }
 

@@ -57,6 +57,7 @@ type Engine struct {
 	dirty       taskHeap // stDirty tasks
 	runningRe   taskHeap // running re-executions
 	running     int      // executions in progress, fresh or not
+	reporting   int      // Options.OnExecute calls in progress
 	free        int      // free worker slots
 	searching   int      // workers spawned that have not yet picked a task
 	slotWaiters []chan struct{}

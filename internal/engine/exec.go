@@ -20,12 +20,13 @@ type execution struct {
 	// The flags are guarded by Engine.mu.
 	reexec     bool // a re-execution of a dirty task (never abandoned)
 	finished   bool
-	dirtyAgain bool   // a value it had read changed while it ran
-	againWhy   Why    // what changed, if dirtyAgain
-	name       string // the task's name, when its result may become an error
-	msg        string // the message of the error the function returned
-	evictOnly  bool   // it runs only to recompute dropped cells
-	diverged   bool   // see old
+	dirtyAgain bool    // a value it had read changed while it ran
+	againWhy   Why     // what changed, if dirtyAgain
+	name       string  // the task's name, when its result may become an error
+	report     *report // for Options.OnExecute
+	msg        string  // the message of the error the function returned
+	evictOnly  bool    // it runs only to recompute dropped cells
+	diverged   bool    // see old
 
 	run      *Run // the context the function receives
 	inflight int  // reads in progress; an execution is reused only when none is
@@ -145,23 +146,19 @@ func errorMessage(err error) (safe error, msg string) {
 // above it that holds mu, up to the goroutine's top, releases it and what
 // else it holds in deferred calls.
 func (e *Engine) executeLocked(x *execution, labels context.Context) {
+	if e.onExecute != nil {
+		x.report = &report{info: e.infoLocked(x.t)}
+	}
 	e.mu.Unlock()
 	var res Result
 	if e.observe || trace.IsEnabled() {
-		var info TaskInfo
-		if e.onExecute != nil {
-			e.mu.Lock()
-			info = e.infoLocked(x.t)
-			e.mu.Unlock()
-		}
 		start := time.Now()
+		if x.report != nil {
+			x.report.start = start
+		}
 		res = e.observedCall(x, labels)
 		d := time.Since(start)
 		x.nameErrors(&res)
-		if e.onExecute != nil {
-			info.name(x.t)
-			e.onExecute(Execution{Task: x.t, Name: info.Name, Thread: x.th.id, Start: start, Duration: d, Info: info, Err: res.Err, Internal: x.t.fn == &collectFunc})
-		}
 		e.mu.Lock()
 		if e.observe {
 			e.durations[x.t] = d
@@ -171,7 +168,46 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 		x.nameErrors(&res)
 		e.mu.Lock()
 	}
-	e.completeLocked(x, res)
+	e.finishLocked(x, res)
+}
+
+// report is what Options.OnExecute is told of an execution, gathered
+// before it starts.
+type report struct {
+	info  TaskInfo // why it runs, as of its start
+	start time.Time
+}
+
+// finishLocked completes x and then, with OnExecute set, reports it. The
+// report is made once the task is done, with mu released and the thread's
+// slot given back as a blocked read does, so that the callback may read
+// Vcs (even of that task) without waiting for itself.
+func (e *Engine) finishLocked(x *execution, res Result) {
+	rep, t, th := x.report, x.t, x.th
+	x.report = nil
+	e.completeLocked(x, res) // frees x
+	if rep == nil {
+		return
+	}
+	end := time.Now()
+	e.reporting++ // WaitIdle waits for the reports too
+	th.blocked++
+	if th.blocked == 1 && th.holdsSlot {
+		th.holdsSlot = false
+		e.releaseSlotLocked()
+	}
+	e.mu.Unlock()
+	rep.info.name(t)
+	e.onExecute(Execution{Task: t, Name: rep.info.Name, Thread: th.id, Start: rep.start, Duration: end.Sub(rep.start),
+		Info: rep.info, Err: res.Err, Internal: t.fn == &collectFunc})
+	e.mu.Lock()
+	e.reporting--
+	th.blocked--
+	if th.blocked == 0 && !th.holdsSlot {
+		e.acquireSlotLocked()
+		th.holdsSlot = true
+	}
+	e.settleLocked()
 }
 
 // call stores in res what x's function returns, or the error of its
@@ -193,7 +229,10 @@ func (e *Engine) call(x *execution, res *Result) {
 		*res = Result{Err: ErrGoexit}
 		x.nameErrors(res)
 		e.mu.Lock()
-		e.completeLocked(x, *res)
+		if e.observe && x.report != nil {
+			e.durations[x.t] = time.Since(x.report.start)
+		}
+		e.finishLocked(x, *res)
 	}()
 	*res = x.t.fn.Run(x.run, x.t.args)
 	returned = true

@@ -232,7 +232,7 @@ func (e *Engine) WaitIdle(ctx context.Context) error {
 }
 
 func (e *Engine) quiescentLocked() bool {
-	return e.freshCount == 0 && len(e.dirty) == 0 && e.running == 0
+	return e.freshCount == 0 && len(e.dirty) == 0 && e.running == 0 && e.reporting == 0
 }
 
 // settleLocked wakes WaitIdle callers once nothing is left to do, and

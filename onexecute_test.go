@@ -1,0 +1,73 @@
+package cellar_test
+
+import (
+	"context"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cellar-go/cellar"
+)
+
+// OnExecute is documented to be called after every execution; an
+// execution that ends with runtime.Goexit is counted in Stats.Executions
+// but never reported.
+func TestOnExecuteReportsAGoexitExecution(t *testing.T) {
+	var reported atomic.Int64
+	e := newEngine(t, &cellar.Options{Workers: 2, OnExecute: func(cellar.Execution) { reported.Add(1) }})
+	exit := cellar.NewFunc1(e, "exit", func(ctx context.Context, n int) (int, error) {
+		runtime.Goexit()
+		return n, nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	if _, err := exit.Call(ctx, 1).Get(ctx); err == nil {
+		t.Fatal("want an error")
+	}
+	if err := e.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := reported.Load(), int64(e.Stats().Executions); got != want {
+		t.Fatalf("OnExecute called %d times, Stats.Executions = %d", got, want)
+	}
+}
+
+// OnExecute "may read Vcs from outside tasks". During a re-execution, a
+// strongly consistent read of an unrelated, up-to-date Vc from OnExecute
+// waits for the level to pass the re-executing task, which cannot complete
+// before OnExecute returns: a deadlock.
+func TestOnExecuteMayReadVcs(t *testing.T) {
+	var other atomic.Pointer[cellar.Vc[int]]
+	var readErr atomic.Pointer[error]
+	var e *cellar.Engine
+	e = newEngine(t, &cellar.Options{OnExecute: func(x cellar.Execution) {
+		v := other.Load()
+		if v == nil || x.Function != "f" {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := v.Get(ctx); err != nil {
+			readErr.Store(&err)
+		}
+	}})
+	s := cellar.NewState(e, "s", 1)
+	f := cellar.NewFunc1(e, "f", func(ctx context.Context, _ struct{}) (int, error) {
+		return s.Get(ctx) + 1, nil
+	})
+	g := cellar.NewFunc1(e, "g", func(ctx context.Context, _ struct{}) (int, error) {
+		return 7, nil
+	})
+	mustGet(t, f.Call(context.Background(), struct{}{}))
+	gv := g.Call(context.Background(), struct{}{})
+	mustGet(t, gv)
+	other.Store(&gv)
+	s.Set(2)
+	if got := mustGet(t, f.Call(context.Background(), struct{}{})); got != 3 {
+		t.Fatalf("f = %d", got)
+	}
+	if p := readErr.Load(); p != nil {
+		t.Fatalf("read of an unrelated up-to-date Vc from OnExecute failed: %v", *p)
+	}
+}

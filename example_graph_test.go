@@ -72,6 +72,7 @@ func ExampleOptions_onExecute() {
 	words.CallOperation(ctx, struct{}{}).ReadStronglyConsistent(ctx)
 	text.Set("a b")
 	words.CallOperation(ctx, struct{}{}).ReadStronglyConsistent(ctx)
+	e.WaitIdle(ctx) // reports follow the executions; WaitIdle waits for them
 	mu.Lock()
 	defer mu.Unlock()
 	for _, r := range ran {

@@ -53,9 +53,11 @@ func TestOnExecuteReportsEveryExecution(t *testing.T) {
 	})
 	ctx := context.Background()
 	mustGet(t, sum.CallOperation(ctx, 4).Connect())
+	waitIdle(t, e) // reports follow completion; WaitIdle waits for them
 	first := got.take()
 	in.Set(2)
 	mustGet(t, sum.CallOperation(ctx, 4).Connect())
+	waitIdle(t, e)
 	second := got.take()
 
 	for round, list := range [][]cellar.Execution{first, second} {
@@ -110,6 +112,7 @@ func TestOnExecuteThreadsNest(t *testing.T) {
 		return va + vb, err
 	})
 	mustGet(t, tree.CallOperation(context.Background(), 8, 0).Connect())
+	waitIdle(t, e)
 	byThread := map[int][]cellar.Execution{}
 	for _, ex := range got.take() {
 		byThread[ex.Thread] = append(byThread[ex.Thread], ex)
@@ -126,5 +129,12 @@ func TestOnExecuteThreadsNest(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func waitIdle(t *testing.T, e *cellar.Engine) {
+	t.Helper()
+	if err := e.WaitIdle(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

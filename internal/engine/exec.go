@@ -191,22 +191,14 @@ func (e *Engine) finishLocked(x *execution, res Result) {
 	}
 	end := time.Now()
 	e.reporting++ // WaitIdle waits for the reports too
-	th.blocked++
-	if th.blocked == 1 && th.holdsSlot {
-		th.holdsSlot = false
-		e.releaseSlotLocked()
-	}
+	e.yieldSlotLocked(th)
 	e.mu.Unlock()
 	rep.info.name(t)
 	e.onExecute(Execution{Task: t, Name: rep.info.Name, Thread: th.id, Start: rep.start, Duration: end.Sub(rep.start),
 		Info: rep.info, Err: res.Err, Internal: t.fn == &collectFunc})
 	e.mu.Lock()
 	e.reporting--
-	th.blocked--
-	if th.blocked == 0 && !th.holdsSlot {
-		e.acquireSlotLocked()
-		th.holdsSlot = true
-	}
+	e.resumeSlotLocked(th)
 	e.settleLocked()
 }
 

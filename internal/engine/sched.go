@@ -109,11 +109,7 @@ func (e *Engine) blockLocked(ctx context.Context, x *execution, ch <-chan struct
 		return ErrClosed
 	}
 	th := x.th
-	th.blocked++
-	if th.blocked == 1 && th.holdsSlot {
-		th.holdsSlot = false
-		e.releaseSlotLocked()
-	}
+	e.yieldSlotLocked(th)
 	e.mu.Unlock()
 	var ctxDone <-chan struct{}
 	if ctx != context.Context(x.run) {
@@ -125,11 +121,7 @@ func (e *Engine) blockLocked(ctx context.Context, x *execution, ch <-chan struct
 	case <-ctxDone:
 	}
 	e.mu.Lock()
-	th.blocked--
-	if th.blocked == 0 && !th.holdsSlot {
-		e.acquireSlotLocked()
-		th.holdsSlot = true
-	}
+	e.resumeSlotLocked(th)
 	switch {
 	case e.closed:
 		return ErrClosed
@@ -139,6 +131,25 @@ func (e *Engine) blockLocked(ctx context.Context, x *execution, ch <-chan struct
 		return ctx.Err()
 	}
 	return nil
+}
+
+// yieldSlotLocked counts a blocked activity of th (a read, a report) and
+// gives th's slot back for its duration; resumeSlotLocked undoes it,
+// taking a slot again once th has nothing blocked.
+func (e *Engine) yieldSlotLocked(th *thread) {
+	th.blocked++
+	if th.blocked == 1 && th.holdsSlot {
+		th.holdsSlot = false
+		e.releaseSlotLocked()
+	}
+}
+
+func (e *Engine) resumeSlotLocked(th *thread) {
+	th.blocked--
+	if th.blocked == 0 && !th.holdsSlot {
+		e.acquireSlotLocked()
+		th.holdsSlot = true
+	}
 }
 
 // acquireSlotLocked takes a slot, waiting with mu released if none is free.

@@ -112,6 +112,9 @@ func newCell[O, D any](ctx context.Context, owner O, recover bool, build func(co
 // read both, and must not modify the owner, which the dependent borrows.
 // It returns [ErrClosed] (or [ErrCopied], [ErrNotBuilt]) without calling
 // fn if the Cell cannot be used; Close waits until fn returns.
+//
+// The shared views of Cell spell out Lifecycle.View and EndView: going
+// through them measured ~3 ns more per view.
 func (c *Cell[O, D]) With(fn func(owner *O, dep *D)) error {
 	l := &c.life
 	if l.self != l {

@@ -182,7 +182,9 @@ func (c *core[T]) handleOf(p *T) handle.Handle {
 	return h
 }
 
-// handleOfCollectable is handleOf for a collectable registry.
+// handleOfCollectable is handleOf for a collectable registry. The probe
+// loop is repeated rather than shared through a matching callback, which
+// measured ~5 ns more per insert on this path.
 func (c *core[T]) handleOfCollectable(p *T) handle.Handle {
 	hash := maphash.Comparable(c.seed, p)
 	w := c.weak.Lock()

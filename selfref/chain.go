@@ -95,10 +95,9 @@ func newChain3[A, B, C any](ctx context.Context, head A, recover bool, buildMidd
 
 // With lends the three fields to fn in a shared view; see [Cell.With].
 func (ch *Chain3[A, B, C]) With(fn func(head *A, middle *B, tail *C)) error {
-	if err := ch.life.View(); err != nil {
-		return err
+	if !ch.life.isOpen() {
+		return ch.life.err()
 	}
-	defer ch.life.EndView()
 	fn(&ch.p.head, &ch.p.middle, &ch.tail)
 	return nil
 }
@@ -116,30 +115,27 @@ func (ch *Chain3[A, B, C]) WithMut(fn func(head *A, middle *B, tail *C)) error {
 
 // WithHead lends the head to fn in a shared view.
 func (ch *Chain3[A, B, C]) WithHead(fn func(head *A)) error {
-	if err := ch.life.View(); err != nil {
-		return err
+	if !ch.life.isOpen() {
+		return ch.life.err()
 	}
-	defer ch.life.EndView()
 	fn(&ch.p.head)
 	return nil
 }
 
 // WithMiddle lends the middle to fn in a shared view.
 func (ch *Chain3[A, B, C]) WithMiddle(fn func(middle *B)) error {
-	if err := ch.life.View(); err != nil {
-		return err
+	if !ch.life.isOpen() {
+		return ch.life.err()
 	}
-	defer ch.life.EndView()
 	fn(&ch.p.middle)
 	return nil
 }
 
 // WithTail lends the tail to fn in a shared view.
 func (ch *Chain3[A, B, C]) WithTail(fn func(tail *C)) error {
-	if err := ch.life.View(); err != nil {
-		return err
+	if !ch.life.isOpen() {
+		return ch.life.err()
 	}
-	defer ch.life.EndView()
 	fn(&ch.tail)
 	return nil
 }
@@ -180,8 +176,9 @@ func (ch *Chain3[A, B, C]) BorrowTail() (*C, error) {
 }
 
 // Close closes the tail, the middle and the head, in that order, each if
-// it is an [io.Closer], and joins their errors. Views in progress finish
-// first; later ones return [ErrClosed]. Closing again does nothing.
+// it is an [io.Closer], and joins their errors. As with [Cell.Close],
+// exclusive views in progress finish first, shared views must not be in
+// progress, and later views return [ErrClosed]. Closing again does nothing.
 func (ch *Chain3[A, B, C]) Close() error {
 	if ch.life.self != &ch.life {
 		return ch.life.err()

@@ -65,12 +65,25 @@
 //
 // # Concurrency
 //
-// Bundles are safe for concurrent use. Shared views run together;
-// exclusive views, Close and the consuming methods (IntoOwner,
-// MapDependent, ...) wait for the views in progress and run alone; a view that starts after Close returns [ErrClosed]. A shared view
-// costs a read lock, a few nanoseconds. Borrows take no lock: the pointer
-// they return must not be used after, or concurrently with, Close, so use
-// them where one goroutine owns the bundle, and views everywhere else.
+// Shared views are Rust's shared borrows, checked at run time where Rust
+// checks at compile time, and they cost what a borrow costs: a view checks
+// that the bundle is open and calls the function, with no lock, so a call
+// with a function literal compiles to little more than a field read. Any
+// number of them may run at once, on any goroutines. What they cannot do
+// is stop a Close: like closing an [os.File] that another goroutine is
+// reading, closing a bundle (or taking it apart with IntoOwner,
+// MapDependent, ...) or starting an exclusive view while a shared view of
+// it runs is a programming error, which the race detector reports. A view
+// that starts after Close returns [ErrClosed].
+//
+// Exclusive views, Close and the consuming methods lock against each
+// other: any number of goroutines may call them at once, and they run one
+// at a time. Where one goroutine must be able to close a bundle while
+// others view it, build the shared views from [Lifecycle.View] and
+// [Lifecycle.EndView], which lock: Close then waits for them.
+//
+// Borrows return pointers to the fields; the pointer must not be used
+// after, or concurrently with, Close.
 //
 // # Copies
 //
@@ -119,10 +132,11 @@
 //
 // # Caveats
 //
-//   - A view must not close the bundle, start an exclusive view of it, or
-//     start another view of it: like nested locking of a [sync.RWMutex],
-//     that deadlocks. Close, in particular, waits for the view that calls
-//     it. String is the exception: it never blocks.
+//   - A view must not close the bundle it views. Inside an exclusive view
+//     (or a Lifecycle.View), Close and another exclusive view wait for the
+//     view that calls them, and so deadlock, like nested locking of a
+//     [sync.RWMutex]; inside a shared view, they would close the fields
+//     under it. String never blocks.
 //   - Go cannot stop a view from keeping a pointer it was lent, or from
 //     modifying a field through a shared view. The rules are documented
 //     and the lifecycle is enforced; the type system does not enforce

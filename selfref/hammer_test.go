@@ -11,17 +11,18 @@ import (
 
 // counted is a dependent whose count the exclusive views increment with
 // plain writes and the shared views read, so that the race detector
-// reports any view that is not ordered against the others or against
-// Close.
+// reports any exclusive view that is not ordered against the others or
+// against Close.
 type counted struct {
 	borrower
 	count int
 }
 
-// hammer runs goroutines that loop over the views of one bundle until it
-// is closed, closes it once every goroutine has completed a view, and
-// checks that no view ever saw a closed resource and that every goroutine
-// ended on ErrClosed.
+// hammer runs goroutines that loop over the exclusive views of one bundle
+// until it is closed, closes it once every goroutine has completed a view,
+// and checks that no view ever saw a closed resource and that every
+// goroutine ended on ErrClosed. (Shared views take no lock, and must not
+// run while the bundle closes; see sharedHammer.)
 func hammer(t *testing.T, views []func(check func(*counted)) error, close func() error) {
 	t.Helper()
 	const goroutines = 8
@@ -66,28 +67,21 @@ func newCounted(name string, from *res) *counted {
 	return &counted{borrower: borrower{res: res{name: name, j: from.j}, from: from}}
 }
 
-func TestHammerCellViewsAgainstClose(t *testing.T) {
+func TestHammerCellExclusiveViewsAgainstClose(t *testing.T) {
 	for range 20 {
 		j := new(journal)
 		c := selfref.New(&res{name: "owner", j: j}, func(o **res) *counted { return newCounted("dependent", *o) })
 		hammer(t, []func(func(*counted)) error{
 			func(check func(*counted)) error {
-				return c.WithDependent(func(d **counted) { check(*d); _ = (*d).count })
-			},
-			func(check func(*counted)) error {
-				return c.With(func(_ **res, d **counted) { check(*d); _ = (*d).count })
-			},
-			func(check func(*counted)) error {
 				return c.WithDependentMut(func(d **counted) { check(*d); (*d).count++ })
 			},
 			func(check func(*counted)) error {
-				return c.WithMut(func(_ **res, d **counted) { check(*d); (*d).count++ })
-			},
-			func(check func(*counted)) error {
-				return c.WithOwner(func(o **res) {
+				return c.WithMut(func(o **res, d **counted) {
+					check(*d)
 					if (*o).closed.Load() != 0 {
 						t.Error("a view saw a closed owner")
 					}
+					(*d).count++
 				})
 			},
 		}, c.Close)
@@ -95,19 +89,13 @@ func TestHammerCellViewsAgainstClose(t *testing.T) {
 	}
 }
 
-func TestHammerChain3ViewsAgainstClose(t *testing.T) {
+func TestHammerChain3ExclusiveViewsAgainstClose(t *testing.T) {
 	for range 20 {
 		j := new(journal)
 		ch := selfref.NewChain3(&res{name: "head", j: j},
 			func(h **res) *res { return &res{name: "middle", j: j} },
 			func(_ **res, m **res) *counted { return newCounted("tail", *m) })
 		hammer(t, []func(func(*counted)) error{
-			func(check func(*counted)) error {
-				return ch.WithTail(func(tl **counted) { check(*tl); _ = (*tl).count })
-			},
-			func(check func(*counted)) error {
-				return ch.With(func(_ **res, _ **res, tl **counted) { check(*tl); _ = (*tl).count })
-			},
 			func(check func(*counted)) error {
 				return ch.WithTailMut(func(tl **counted) { check(*tl); (*tl).count++ })
 			},
@@ -119,16 +107,90 @@ func TestHammerChain3ViewsAgainstClose(t *testing.T) {
 	}
 }
 
-// TestHammerIntoOwner races IntoOwner against views: exactly the views
-// that began before it see the dependent open.
+// sharedHammer runs the shared views of one bundle on several goroutines at
+// once, each view checking that it sees the bundle open; once they are
+// done it closes the bundle, and then every view reports ErrClosed.
+func sharedHammer(t *testing.T, views []func(check func(*counted)) error, close func() error) {
+	t.Helper()
+	const goroutines, rounds = 8, 200
+	var done sync.WaitGroup
+	for g := range goroutines {
+		done.Go(func() {
+			for i := range rounds {
+				err := views[(g+i)%len(views)](func(d *counted) {
+					if d.closed.Load() != 0 || d.from.closed.Load() != 0 || d.count != 0 {
+						t.Error("a shared view saw a closed or modified dependent")
+					}
+				})
+				if err != nil {
+					t.Errorf("view: %v", err)
+					return
+				}
+			}
+		})
+	}
+	done.Wait()
+	if err := close(); err != nil {
+		t.Error(err)
+	}
+	for i, v := range views {
+		if err := v(func(*counted) { t.Errorf("view %d ran after Close", i) }); !errors.Is(err, selfref.ErrClosed) {
+			t.Errorf("view %d after Close: %v, want ErrClosed", i, err)
+		}
+	}
+}
+
+func TestHammerCellSharedViews(t *testing.T) {
+	j := new(journal)
+	c := selfref.New(&res{name: "owner", j: j}, func(o **res) *counted { return newCounted("dependent", *o) })
+	sharedHammer(t, []func(func(*counted)) error{
+		func(check func(*counted)) error {
+			return c.WithDependent(func(d **counted) { check(*d) })
+		},
+		func(check func(*counted)) error {
+			return c.With(func(_ **res, d **counted) { check(*d) })
+		},
+		func(check func(*counted)) error {
+			return c.WithOwner(func(o **res) {
+				if (*o).closed.Load() != 0 {
+					t.Error("a view saw a closed owner")
+				}
+			})
+		},
+	}, c.Close)
+	wantEvents(t, j, "close dependent", "close owner")
+}
+
+func TestHammerChain3SharedViews(t *testing.T) {
+	j := new(journal)
+	ch := selfref.NewChain3(&res{name: "head", j: j},
+		func(h **res) *res { return &res{name: "middle", j: j} },
+		func(_ **res, m **res) *counted { return newCounted("tail", *m) })
+	sharedHammer(t, []func(func(*counted)) error{
+		func(check func(*counted)) error {
+			return ch.WithTail(func(tl **counted) { check(*tl) })
+		},
+		func(check func(*counted)) error {
+			return ch.With(func(_ **res, _ **res, tl **counted) { check(*tl) })
+		},
+		func(check func(*counted)) error {
+			return ch.WithHead(func(h **res) {
+				if (*h).closed.Load() != 0 {
+					t.Error("a view saw a closed head")
+				}
+			})
+		},
+	}, ch.Close)
+	wantEvents(t, j, "close tail", "close middle", "close head")
+}
+
+// TestHammerIntoOwner races IntoOwner against exclusive views: exactly the
+// views that began before it see the dependent open.
 func TestHammerIntoOwnerAgainstViews(t *testing.T) {
 	for range 20 {
 		j := new(journal)
 		c := selfref.New(&res{name: "owner", j: j}, func(o **res) *counted { return newCounted("dependent", *o) })
 		hammer(t, []func(func(*counted)) error{
-			func(check func(*counted)) error {
-				return c.WithDependent(func(d **counted) { check(*d) })
-			},
 			func(check func(*counted)) error {
 				return c.WithDependentMut(func(d **counted) { check(*d); (*d).count++ })
 			},

@@ -112,3 +112,19 @@ func TestHeldHeadIsClosedByAMapOrTheLastCloneOfItsHolder(t *testing.T) {
 		}
 	})
 }
+
+// TestSharedViewInsideExclusiveView: shared views take no lock, so one
+// nested in an exclusive view of the same bundle, on the same goroutine,
+// runs instead of waiting for the lock its caller holds.
+func TestSharedViewInsideExclusiveView(t *testing.T) {
+	c := selfref.New(1, func(o *int) *int { return o })
+	ran := false
+	err := c.WithDependentMut(func(d **int) {
+		if err := c.WithDependent(func(e **int) { ran = *e == *d }); err != nil {
+			t.Errorf("nested shared view: %v", err)
+		}
+	})
+	if err != nil || !ran {
+		t.Fatalf("exclusive view: %v, nested view ran: %v", err, ran)
+	}
+}

@@ -29,10 +29,9 @@ func NewRentMutex[T any](mu sync.Locker, data *T) *RentMutex[T] {
 
 // With lends the data to fn in a shared view.
 func (r *RentMutex[T]) With(fn func(data *T)) error {
-	if err := r.life.View(); err != nil {
-		return err
+	if !r.life.isOpen() {
+		return r.life.err()
 	}
-	defer r.life.EndView()
 	fn(r.data)
 	return nil
 }
@@ -58,8 +57,9 @@ func (r *RentMutex[T]) Borrow() (*T, error) {
 	return r.data, nil
 }
 
-// Close releases the lock, once: views in progress finish first, later
-// ones return [ErrClosed], and closing again does nothing.
+// Close releases the lock, once: exclusive views in progress finish
+// first, shared views must not be in progress (see [Cell.Close]), later
+// views return [ErrClosed], and closing again does nothing.
 func (r *RentMutex[T]) Close() error {
 	if r.life.self != &r.life {
 		return r.life.err()
@@ -103,10 +103,9 @@ func NewRentRWMutex[T any](mu *sync.RWMutex, data *T) *RentRWMutex[T] {
 
 // With lends the data to fn in a shared view; fn must not modify it.
 func (r *RentRWMutex[T]) With(fn func(data *T)) error {
-	if err := r.life.View(); err != nil {
-		return err
+	if !r.life.isOpen() {
+		return r.life.err()
 	}
-	defer r.life.EndView()
 	fn(r.data)
 	return nil
 }

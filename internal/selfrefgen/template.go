@@ -180,17 +180,16 @@ type {{.FieldsType}}{{.TP}} struct {
 {{- end}}
 }
 
-{{doc .Doc "%s lends the fields of s to fn in a shared view: any number of shared views may run at once, and Close waits for them. It returns selfref.ErrClosed, without calling fn, once s is closed. fn must not modify the fields that other fields borrow." .With -}}
+{{doc .Doc "%s lends the fields of s to fn in a shared view: any number of shared views may run at once. It takes no lock, so Close, %s and the exclusive views must not run at the same time. It returns selfref.ErrClosed, without calling fn, once s is closed. fn must not modify the fields that other fields borrow." .With .IntoHeads -}}
 func (s *{{.T}}) {{.With}}(fn func(fields {{.FieldsType}}{{.TA}})) error {
-	if err := s.{{.Life}}.View(); err != nil {
+	if err := s.{{.Life}}.Check(); err != nil {
 		return err
 	}
-	defer s.{{.Life}}.EndView()
 	fn({{.FieldsType}}{{.TA}}{ {{- range $i, $f := .Viewable}}{{if $i}}, {{end}}{{.Title}}: &s.{{.Name}}{{end -}} })
 	return nil
 }
 
-{{doc .Doc "%s lends the fields of s to fn in an exclusive view: no other view runs at the same time, so fn may modify the fields that no other field borrows. It returns selfref.ErrClosed, without calling fn, once s is closed." .WithMut -}}
+{{doc .Doc "%s lends the fields of s to fn in an exclusive view: it waits for the other exclusive views and Close, and no shared view may run at the same time, so fn may modify the fields that no other field borrows. It returns selfref.ErrClosed, without calling fn, once s is closed." .WithMut -}}
 func (s *{{.T}}) {{.WithMut}}(fn func(fields {{.FieldsType}}{{.TA}})) error {
 	if err := s.{{.Life}}.ViewMut(); err != nil {
 		return err
@@ -202,10 +201,9 @@ func (s *{{.T}}) {{.WithMut}}(fn func(fields {{.FieldsType}}{{.TA}})) error {
 {{range .Viewable}}
 {{doc $b.Doc "%s lends %s to fn in a shared view; see %s." .With .Name $b.With -}}
 func (s *{{$b.T}}) {{.With}}(fn func({{.Name}} *{{.Type}})) error {
-	if err := s.{{$b.Life}}.View(); err != nil {
+	if err := s.{{$b.Life}}.Check(); err != nil {
 		return err
 	}
-	defer s.{{$b.Life}}.EndView()
 	fn(&s.{{.Name}})
 	return nil
 }
@@ -237,7 +235,7 @@ type {{.HeadsType}}{{.TP}} struct {
 {{- end}}
 }
 
-{{doc .Doc "%s ends s without closing its head fields: it waits for the views in progress, closes the other fields in reverse declaration order, and returns the heads. The error joins the errors of those closes (the heads are returned even then), or it is selfref.ErrClosed if s was already closed." .IntoHeads -}}
+{{doc .Doc "%s ends s without closing its head fields: it must not run at the same time as a view of s; it closes the other fields in reverse declaration order, and returns the heads. The error joins the errors of those closes (the heads are returned even then), or it is selfref.ErrClosed if s was already closed." .IntoHeads -}}
 func (s *{{.T}}) {{.IntoHeads}}() ({{.HeadsType}}{{.TA}}, error) {
 	var heads {{.HeadsType}}{{.TA}}
 	err := s.{{.Life}}.IntoHeads(func() {
@@ -246,7 +244,7 @@ func (s *{{.T}}) {{.IntoHeads}}() ({{.HeadsType}}{{.TA}}, error) {
 	return heads, err
 }
 
-{{doc .Doc "Close closes the fields of s that are io.Closers, in reverse declaration order, each once, and joins their errors. It waits for the views in progress; later views return selfref.ErrClosed. Closing again does nothing and returns nil." -}}
+{{doc .Doc "Close closes the fields of s that are io.Closers, in reverse declaration order, each once, and joins their errors. It must not run at the same time as a view of s; later views return selfref.ErrClosed. Closing again does nothing and returns nil." -}}
 func (s *{{.T}}) Close() error {
 	return s.{{.Life}}.Close(
 {{- range .Fields}}
@@ -257,10 +255,9 @@ func (s *{{.T}}) Close() error {
 
 {{doc .Doc "%s lends the last field, %s, to fn in a shared view (rental's rent)." .Rent .Suffix.Name -}}
 func (s *{{.T}}) {{.Rent}}(fn func({{.Suffix.Name}} *{{.Suffix.Type}})) error {
-	if err := s.{{.Life}}.View(); err != nil {
+	if err := s.{{.Life}}.Check(); err != nil {
 		return err
 	}
-	defer s.{{.Life}}.EndView()
 	fn(&s.{{.Suffix.Name}})
 	return nil
 }
@@ -287,19 +284,17 @@ func (s *{{.T}}) {{.RentAllMut}}(fn func(fields {{.FieldsType}}{{.TA}})) error {
 
 {{doc .Doc "%s lends the last field, %s, to fn in a shared view and reports what fn reports, or false without calling fn once s is closed (rental's maybe_rent)." .MaybeRent .Suffix.Name -}}
 func (s *{{.T}}) {{.MaybeRent}}(fn func({{.Suffix.Name}} *{{.Suffix.Type}}) bool) bool {
-	if s.{{.Life}}.View() != nil {
+	if s.{{.Life}}.Check() != nil {
 		return false
 	}
-	defer s.{{.Life}}.EndView()
 	return fn(&s.{{.Suffix.Name}})
 }
 
 {{doc .Doc "%s lends the last field, %s, to fn in a shared view and returns fn's error, or the reason s cannot be used, without calling fn (rental's try_rent)." .TryRent .Suffix.Name -}}
 func (s *{{.T}}) {{.TryRent}}(fn func({{.Suffix.Name}} *{{.Suffix.Type}}) error) error {
-	if err := s.{{.Life}}.View(); err != nil {
+	if err := s.{{.Life}}.Check(); err != nil {
 		return err
 	}
-	defer s.{{.Life}}.EndView()
 	return fn(&s.{{.Suffix.Name}})
 }
 {{if .Debug}}

@@ -187,22 +187,22 @@ type MyStructFields struct {
 }
 
 // With lends the fields of s to fn in a shared view: any number of shared
-// views may run at once, and Close waits for them. It returns
+// views may run at once. It takes no lock, so Close, IntoHeads and the
+// exclusive views must not run at the same time. It returns
 // selfref.ErrClosed, without calling fn, once s is closed. fn must not
 // modify the fields that other fields borrow.
 func (s *MyStruct) With(fn func(fields MyStructFields)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(MyStructFields{IntData: &s.intData, IntReference: &s.intReference, FloatReference: &s.floatReference})
 	return nil
 }
 
-// WithMut lends the fields of s to fn in an exclusive view: no other view
-// runs at the same time, so fn may modify the fields that no other field
-// borrows. It returns selfref.ErrClosed, without calling fn, once s is
-// closed.
+// WithMut lends the fields of s to fn in an exclusive view: it waits for the
+// other exclusive views and Close, and no shared view may run at the same
+// time, so fn may modify the fields that no other field borrows. It returns
+// selfref.ErrClosed, without calling fn, once s is closed.
 func (s *MyStruct) WithMut(fn func(fields MyStructFields)) error {
 	if err := s.life.ViewMut(); err != nil {
 		return err
@@ -214,10 +214,9 @@ func (s *MyStruct) WithMut(fn func(fields MyStructFields)) error {
 
 // WithIntData lends intData to fn in a shared view; see With.
 func (s *MyStruct) WithIntData(fn func(intData *int)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.intData)
 	return nil
 }
@@ -235,10 +234,9 @@ func (s *MyStruct) BorrowIntData() (*int, error) {
 
 // WithIntReference lends intReference to fn in a shared view; see With.
 func (s *MyStruct) WithIntReference(fn func(intReference **int)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.intReference)
 	return nil
 }
@@ -267,10 +265,9 @@ func (s *MyStruct) WithIntReferenceMut(fn func(intReference **int)) error {
 
 // WithFloatReference lends floatReference to fn in a shared view; see With.
 func (s *MyStruct) WithFloatReference(fn func(floatReference **float32)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.floatReference)
 	return nil
 }
@@ -306,11 +303,11 @@ type MyStructHeads struct {
 	FloatData float32
 }
 
-// IntoHeads ends s without closing its head fields: it waits for the views
-// in progress, closes the other fields in reverse declaration order, and
-// returns the heads. The error joins the errors of those closes (the heads
-// are returned even then), or it is selfref.ErrClosed if s was already
-// closed.
+// IntoHeads ends s without closing its head fields: it must not run at the
+// same time as a view of s; it closes the other fields in reverse
+// declaration order, and returns the heads. The error joins the errors of
+// those closes (the heads are returned even then), or it is
+// selfref.ErrClosed if s was already closed.
 func (s *MyStruct) IntoHeads() (MyStructHeads, error) {
 	var heads MyStructHeads
 	err := s.life.IntoHeads(func() {
@@ -320,9 +317,9 @@ func (s *MyStruct) IntoHeads() (MyStructHeads, error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It waits for the views in
-// progress; later views return selfref.ErrClosed. Closing again does nothing
-// and returns nil.
+// order, each once, and joins their errors. It must not run at the same time
+// as a view of s; later views return selfref.ErrClosed. Closing again does
+// nothing and returns nil.
 func (s *MyStruct) Close() error {
 	return s.life.Close(
 		selfref.Field("intData", &s.intData),
@@ -335,10 +332,9 @@ func (s *MyStruct) Close() error {
 // Rent lends the last field, floatReference, to fn in a shared view
 // (rental's rent).
 func (s *MyStruct) Rent(fn func(floatReference **float32)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.floatReference)
 	return nil
 }
@@ -368,10 +364,9 @@ func (s *MyStruct) RentAllMut(fn func(fields MyStructFields)) error {
 // reports what fn reports, or false without calling fn once s is closed
 // (rental's maybe_rent).
 func (s *MyStruct) MaybeRent(fn func(floatReference **float32) bool) bool {
-	if s.life.View() != nil {
+	if s.life.Check() != nil {
 		return false
 	}
-	defer s.life.EndView()
 	return fn(&s.floatReference)
 }
 
@@ -379,10 +374,9 @@ func (s *MyStruct) MaybeRent(fn func(floatReference **float32) bool) bool {
 // returns fn's error, or the reason s cannot be used, without calling fn
 // (rental's try_rent).
 func (s *MyStruct) TryRent(fn func(floatReference **float32) error) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	return fn(&s.floatReference)
 }
 
@@ -532,22 +526,22 @@ type PairFields[T any, V comparable] struct {
 }
 
 // With lends the fields of s to fn in a shared view: any number of shared
-// views may run at once, and Close waits for them. It returns
+// views may run at once. It takes no lock, so Close, IntoHeads and the
+// exclusive views must not run at the same time. It returns
 // selfref.ErrClosed, without calling fn, once s is closed. fn must not
 // modify the fields that other fields borrow.
 func (s *Pair[T, V]) With(fn func(fields PairFields[T, V])) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(PairFields[T, V]{Value: &s.value, View: &s.view})
 	return nil
 }
 
-// WithMut lends the fields of s to fn in an exclusive view: no other view
-// runs at the same time, so fn may modify the fields that no other field
-// borrows. It returns selfref.ErrClosed, without calling fn, once s is
-// closed.
+// WithMut lends the fields of s to fn in an exclusive view: it waits for the
+// other exclusive views and Close, and no shared view may run at the same
+// time, so fn may modify the fields that no other field borrows. It returns
+// selfref.ErrClosed, without calling fn, once s is closed.
 func (s *Pair[T, V]) WithMut(fn func(fields PairFields[T, V])) error {
 	if err := s.life.ViewMut(); err != nil {
 		return err
@@ -559,10 +553,9 @@ func (s *Pair[T, V]) WithMut(fn func(fields PairFields[T, V])) error {
 
 // WithValue lends value to fn in a shared view; see With.
 func (s *Pair[T, V]) WithValue(fn func(value *T)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.value)
 	return nil
 }
@@ -580,10 +573,9 @@ func (s *Pair[T, V]) BorrowValue() (*T, error) {
 
 // WithView lends view to fn in a shared view; see With.
 func (s *Pair[T, V]) WithView(fn func(view *V)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.view)
 	return nil
 }
@@ -617,11 +609,11 @@ type PairHeads[T any, V comparable] struct {
 	Value T
 }
 
-// IntoHeads ends s without closing its head fields: it waits for the views
-// in progress, closes the other fields in reverse declaration order, and
-// returns the heads. The error joins the errors of those closes (the heads
-// are returned even then), or it is selfref.ErrClosed if s was already
-// closed.
+// IntoHeads ends s without closing its head fields: it must not run at the
+// same time as a view of s; it closes the other fields in reverse
+// declaration order, and returns the heads. The error joins the errors of
+// those closes (the heads are returned even then), or it is
+// selfref.ErrClosed if s was already closed.
 func (s *Pair[T, V]) IntoHeads() (PairHeads[T, V], error) {
 	var heads PairHeads[T, V]
 	err := s.life.IntoHeads(func() {
@@ -631,9 +623,9 @@ func (s *Pair[T, V]) IntoHeads() (PairHeads[T, V], error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It waits for the views in
-// progress; later views return selfref.ErrClosed. Closing again does nothing
-// and returns nil.
+// order, each once, and joins their errors. It must not run at the same time
+// as a view of s; later views return selfref.ErrClosed. Closing again does
+// nothing and returns nil.
 func (s *Pair[T, V]) Close() error {
 	return s.life.Close(
 		selfref.Field("value", &s.value),
@@ -643,10 +635,9 @@ func (s *Pair[T, V]) Close() error {
 
 // Rent lends the last field, view, to fn in a shared view (rental's rent).
 func (s *Pair[T, V]) Rent(fn func(view *V)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.view)
 	return nil
 }
@@ -676,10 +667,9 @@ func (s *Pair[T, V]) RentAllMut(fn func(fields PairFields[T, V])) error {
 // what fn reports, or false without calling fn once s is closed (rental's
 // maybe_rent).
 func (s *Pair[T, V]) MaybeRent(fn func(view *V) bool) bool {
-	if s.life.View() != nil {
+	if s.life.Check() != nil {
 		return false
 	}
-	defer s.life.EndView()
 	return fn(&s.view)
 }
 
@@ -687,10 +677,9 @@ func (s *Pair[T, V]) MaybeRent(fn func(view *V) bool) bool {
 // fn's error, or the reason s cannot be used, without calling fn (rental's
 // try_rent).
 func (s *Pair[T, V]) TryRent(fn func(view *V) error) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	return fn(&s.view)
 }
 
@@ -860,22 +849,22 @@ type pendingFields struct {
 }
 
 // with lends the fields of s to fn in a shared view: any number of shared
-// views may run at once, and Close waits for them. It returns
+// views may run at once. It takes no lock, so Close, intoHeads and the
+// exclusive views must not run at the same time. It returns
 // selfref.ErrClosed, without calling fn, once s is closed. fn must not
 // modify the fields that other fields borrow.
 func (s *pending) with(fn func(fields pendingFields)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(pendingFields{Source: &s.source, Lines: &s.lines, Problem: &s.problem})
 	return nil
 }
 
-// withMut lends the fields of s to fn in an exclusive view: no other view
-// runs at the same time, so fn may modify the fields that no other field
-// borrows. It returns selfref.ErrClosed, without calling fn, once s is
-// closed.
+// withMut lends the fields of s to fn in an exclusive view: it waits for the
+// other exclusive views and Close, and no shared view may run at the same
+// time, so fn may modify the fields that no other field borrows. It returns
+// selfref.ErrClosed, without calling fn, once s is closed.
 func (s *pending) withMut(fn func(fields pendingFields)) error {
 	if err := s.life.ViewMut(); err != nil {
 		return err
@@ -887,10 +876,9 @@ func (s *pending) withMut(fn func(fields pendingFields)) error {
 
 // withSource lends source to fn in a shared view; see with.
 func (s *pending) withSource(fn func(source *[]byte)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.source)
 	return nil
 }
@@ -908,10 +896,9 @@ func (s *pending) borrowSource() (*[]byte, error) {
 
 // withLines lends lines to fn in a shared view; see with.
 func (s *pending) withLines(fn func(lines *[][]byte)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.lines)
 	return nil
 }
@@ -940,10 +927,9 @@ func (s *pending) withLinesMut(fn func(lines *[][]byte)) error {
 
 // withProblem lends problem to fn in a shared view; see with.
 func (s *pending) withProblem(fn func(problem **string)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.problem)
 	return nil
 }
@@ -977,11 +963,11 @@ type pendingHeads struct {
 	Source []byte
 }
 
-// intoHeads ends s without closing its head fields: it waits for the views
-// in progress, closes the other fields in reverse declaration order, and
-// returns the heads. The error joins the errors of those closes (the heads
-// are returned even then), or it is selfref.ErrClosed if s was already
-// closed.
+// intoHeads ends s without closing its head fields: it must not run at the
+// same time as a view of s; it closes the other fields in reverse
+// declaration order, and returns the heads. The error joins the errors of
+// those closes (the heads are returned even then), or it is
+// selfref.ErrClosed if s was already closed.
 func (s *pending) intoHeads() (pendingHeads, error) {
 	var heads pendingHeads
 	err := s.life.IntoHeads(func() {
@@ -991,9 +977,9 @@ func (s *pending) intoHeads() (pendingHeads, error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It waits for the views in
-// progress; later views return selfref.ErrClosed. Closing again does nothing
-// and returns nil.
+// order, each once, and joins their errors. It must not run at the same time
+// as a view of s; later views return selfref.ErrClosed. Closing again does
+// nothing and returns nil.
 func (s *pending) Close() error {
 	return s.life.Close(
 		selfref.Field("source", &s.source),
@@ -1005,10 +991,9 @@ func (s *pending) Close() error {
 // rent lends the last field, problem, to fn in a shared view (rental's
 // rent).
 func (s *pending) rent(fn func(problem **string)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.problem)
 	return nil
 }
@@ -1038,10 +1023,9 @@ func (s *pending) rentAllMut(fn func(fields pendingFields)) error {
 // reports what fn reports, or false without calling fn once s is closed
 // (rental's maybe_rent).
 func (s *pending) maybeRent(fn func(problem **string) bool) bool {
-	if s.life.View() != nil {
+	if s.life.Check() != nil {
 		return false
 	}
-	defer s.life.EndView()
 	return fn(&s.problem)
 }
 
@@ -1049,9 +1033,8 @@ func (s *pending) maybeRent(fn func(problem **string) bool) bool {
 // fn's error, or the reason s cannot be used, without calling fn (rental's
 // try_rent).
 func (s *pending) tryRent(fn func(problem **string) error) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	return fn(&s.problem)
 }

@@ -174,22 +174,22 @@ type StoreFields struct {
 }
 
 // With lends the fields of s to fn in a shared view: any number of shared
-// views may run at once, and Close waits for them. It returns
+// views may run at once. It takes no lock, so Close, IntoHeads and the
+// exclusive views must not run at the same time. It returns
 // selfref.ErrClosed, without calling fn, once s is closed. fn must not
 // modify the fields that other fields borrow.
 func (s *Store) With(fn func(fields StoreFields)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(StoreFields{Db: &s.db, Tx: &s.tx, Stmt: &s.stmt})
 	return nil
 }
 
-// WithMut lends the fields of s to fn in an exclusive view: no other view
-// runs at the same time, so fn may modify the fields that no other field
-// borrows. It returns selfref.ErrClosed, without calling fn, once s is
-// closed.
+// WithMut lends the fields of s to fn in an exclusive view: it waits for the
+// other exclusive views and Close, and no shared view may run at the same
+// time, so fn may modify the fields that no other field borrows. It returns
+// selfref.ErrClosed, without calling fn, once s is closed.
 func (s *Store) WithMut(fn func(fields StoreFields)) error {
 	if err := s.life.ViewMut(); err != nil {
 		return err
@@ -201,10 +201,9 @@ func (s *Store) WithMut(fn func(fields StoreFields)) error {
 
 // WithDb lends db to fn in a shared view; see With.
 func (s *Store) WithDb(fn func(db **DB)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.db)
 	return nil
 }
@@ -222,10 +221,9 @@ func (s *Store) BorrowDb() (**DB, error) {
 
 // WithTx lends tx to fn in a shared view; see With.
 func (s *Store) WithTx(fn func(tx **Tx)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.tx)
 	return nil
 }
@@ -243,10 +241,9 @@ func (s *Store) BorrowTx() (**Tx, error) {
 
 // WithStmt lends stmt to fn in a shared view; see With.
 func (s *Store) WithStmt(fn func(stmt **Stmt)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.stmt)
 	return nil
 }
@@ -280,11 +277,11 @@ type StoreHeads struct {
 	Db *DB
 }
 
-// IntoHeads ends s without closing its head fields: it waits for the views
-// in progress, closes the other fields in reverse declaration order, and
-// returns the heads. The error joins the errors of those closes (the heads
-// are returned even then), or it is selfref.ErrClosed if s was already
-// closed.
+// IntoHeads ends s without closing its head fields: it must not run at the
+// same time as a view of s; it closes the other fields in reverse
+// declaration order, and returns the heads. The error joins the errors of
+// those closes (the heads are returned even then), or it is
+// selfref.ErrClosed if s was already closed.
 func (s *Store) IntoHeads() (StoreHeads, error) {
 	var heads StoreHeads
 	err := s.life.IntoHeads(func() {
@@ -294,9 +291,9 @@ func (s *Store) IntoHeads() (StoreHeads, error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It waits for the views in
-// progress; later views return selfref.ErrClosed. Closing again does nothing
-// and returns nil.
+// order, each once, and joins their errors. It must not run at the same time
+// as a view of s; later views return selfref.ErrClosed. Closing again does
+// nothing and returns nil.
 func (s *Store) Close() error {
 	return s.life.Close(
 		selfref.Field("db", &s.db),
@@ -307,10 +304,9 @@ func (s *Store) Close() error {
 
 // Rent lends the last field, stmt, to fn in a shared view (rental's rent).
 func (s *Store) Rent(fn func(stmt **Stmt)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.stmt)
 	return nil
 }
@@ -340,10 +336,9 @@ func (s *Store) RentAllMut(fn func(fields StoreFields)) error {
 // what fn reports, or false without calling fn once s is closed (rental's
 // maybe_rent).
 func (s *Store) MaybeRent(fn func(stmt **Stmt) bool) bool {
-	if s.life.View() != nil {
+	if s.life.Check() != nil {
 		return false
 	}
-	defer s.life.EndView()
 	return fn(&s.stmt)
 }
 
@@ -351,10 +346,9 @@ func (s *Store) MaybeRent(fn func(stmt **Stmt) bool) bool {
 // fn's error, or the reason s cannot be used, without calling fn (rental's
 // try_rent).
 func (s *Store) TryRent(fn func(stmt **Stmt) error) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	return fn(&s.stmt)
 }
 
@@ -513,22 +507,22 @@ type SessionFields struct {
 }
 
 // With lends the fields of s to fn in a shared view: any number of shared
-// views may run at once, and Close waits for them. It returns
+// views may run at once. It takes no lock, so Close, IntoHeads and the
+// exclusive views must not run at the same time. It returns
 // selfref.ErrClosed, without calling fn, once s is closed. fn must not
 // modify the fields that other fields borrow.
 func (s *Session) With(fn func(fields SessionFields)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(SessionFields{Store: &s.store, Cursor: &s.cursor})
 	return nil
 }
 
-// WithMut lends the fields of s to fn in an exclusive view: no other view
-// runs at the same time, so fn may modify the fields that no other field
-// borrows. It returns selfref.ErrClosed, without calling fn, once s is
-// closed.
+// WithMut lends the fields of s to fn in an exclusive view: it waits for the
+// other exclusive views and Close, and no shared view may run at the same
+// time, so fn may modify the fields that no other field borrows. It returns
+// selfref.ErrClosed, without calling fn, once s is closed.
 func (s *Session) WithMut(fn func(fields SessionFields)) error {
 	if err := s.life.ViewMut(); err != nil {
 		return err
@@ -540,10 +534,9 @@ func (s *Session) WithMut(fn func(fields SessionFields)) error {
 
 // WithStore lends store to fn in a shared view; see With.
 func (s *Session) WithStore(fn func(store **Store)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.store)
 	return nil
 }
@@ -561,10 +554,9 @@ func (s *Session) BorrowStore() (**Store, error) {
 
 // WithCursor lends cursor to fn in a shared view; see With.
 func (s *Session) WithCursor(fn func(cursor **Cursor)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.cursor)
 	return nil
 }
@@ -598,11 +590,11 @@ type SessionHeads struct {
 	Store *Store
 }
 
-// IntoHeads ends s without closing its head fields: it waits for the views
-// in progress, closes the other fields in reverse declaration order, and
-// returns the heads. The error joins the errors of those closes (the heads
-// are returned even then), or it is selfref.ErrClosed if s was already
-// closed.
+// IntoHeads ends s without closing its head fields: it must not run at the
+// same time as a view of s; it closes the other fields in reverse
+// declaration order, and returns the heads. The error joins the errors of
+// those closes (the heads are returned even then), or it is
+// selfref.ErrClosed if s was already closed.
 func (s *Session) IntoHeads() (SessionHeads, error) {
 	var heads SessionHeads
 	err := s.life.IntoHeads(func() {
@@ -612,9 +604,9 @@ func (s *Session) IntoHeads() (SessionHeads, error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It waits for the views in
-// progress; later views return selfref.ErrClosed. Closing again does nothing
-// and returns nil.
+// order, each once, and joins their errors. It must not run at the same time
+// as a view of s; later views return selfref.ErrClosed. Closing again does
+// nothing and returns nil.
 func (s *Session) Close() error {
 	return s.life.Close(
 		selfref.Field("store", &s.store),
@@ -624,10 +616,9 @@ func (s *Session) Close() error {
 
 // Rent lends the last field, cursor, to fn in a shared view (rental's rent).
 func (s *Session) Rent(fn func(cursor **Cursor)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.cursor)
 	return nil
 }
@@ -657,10 +648,9 @@ func (s *Session) RentAllMut(fn func(fields SessionFields)) error {
 // what fn reports, or false without calling fn once s is closed (rental's
 // maybe_rent).
 func (s *Session) MaybeRent(fn func(cursor **Cursor) bool) bool {
-	if s.life.View() != nil {
+	if s.life.Check() != nil {
 		return false
 	}
-	defer s.life.EndView()
 	return fn(&s.cursor)
 }
 
@@ -668,9 +658,8 @@ func (s *Session) MaybeRent(fn func(cursor **Cursor) bool) bool {
 // fn's error, or the reason s cannot be used, without calling fn (rental's
 // try_rent).
 func (s *Session) TryRent(fn func(cursor **Cursor) error) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	return fn(&s.cursor)
 }

@@ -195,22 +195,22 @@ type ScanFields[R io.Reader] struct {
 }
 
 // With lends the fields of s to fn in a shared view: any number of shared
-// views may run at once, and Close waits for them. It returns
+// views may run at once. It takes no lock, so Close, IntoHeads and the
+// exclusive views must not run at the same time. It returns
 // selfref.ErrClosed, without calling fn, once s is closed. fn must not
 // modify the fields that other fields borrow.
 func (s *Scan[R]) With(fn func(fields ScanFields[R])) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(ScanFields[R]{Src: &s.src, Builder: &s.builder, Last: &s.last})
 	return nil
 }
 
-// WithMut lends the fields of s to fn in an exclusive view: no other view
-// runs at the same time, so fn may modify the fields that no other field
-// borrows. It returns selfref.ErrClosed, without calling fn, once s is
-// closed.
+// WithMut lends the fields of s to fn in an exclusive view: it waits for the
+// other exclusive views and Close, and no shared view may run at the same
+// time, so fn may modify the fields that no other field borrows. It returns
+// selfref.ErrClosed, without calling fn, once s is closed.
 func (s *Scan[R]) WithMut(fn func(fields ScanFields[R])) error {
 	if err := s.life.ViewMut(); err != nil {
 		return err
@@ -222,10 +222,9 @@ func (s *Scan[R]) WithMut(fn func(fields ScanFields[R])) error {
 
 // WithSrc lends src to fn in a shared view; see With.
 func (s *Scan[R]) WithSrc(fn func(src *R)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.src)
 	return nil
 }
@@ -243,10 +242,9 @@ func (s *Scan[R]) BorrowSrc() (*R, error) {
 
 // WithBuilder lends builder to fn in a shared view; see With.
 func (s *Scan[R]) WithBuilder(fn func(builder **stdstrings.Builder)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.builder)
 	return nil
 }
@@ -264,10 +262,9 @@ func (s *Scan[R]) BorrowBuilder() (**stdstrings.Builder, error) {
 
 // WithLast lends last to fn in a shared view; see With.
 func (s *Scan[R]) WithLast(fn func(last *map[string]io.Reader)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.last)
 	return nil
 }
@@ -301,11 +298,11 @@ type ScanHeads[R io.Reader] struct {
 	Src R
 }
 
-// IntoHeads ends s without closing its head fields: it waits for the views
-// in progress, closes the other fields in reverse declaration order, and
-// returns the heads. The error joins the errors of those closes (the heads
-// are returned even then), or it is selfref.ErrClosed if s was already
-// closed.
+// IntoHeads ends s without closing its head fields: it must not run at the
+// same time as a view of s; it closes the other fields in reverse
+// declaration order, and returns the heads. The error joins the errors of
+// those closes (the heads are returned even then), or it is
+// selfref.ErrClosed if s was already closed.
 func (s *Scan[R]) IntoHeads() (ScanHeads[R], error) {
 	var heads ScanHeads[R]
 	err := s.life.IntoHeads(func() {
@@ -315,9 +312,9 @@ func (s *Scan[R]) IntoHeads() (ScanHeads[R], error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It waits for the views in
-// progress; later views return selfref.ErrClosed. Closing again does nothing
-// and returns nil.
+// order, each once, and joins their errors. It must not run at the same time
+// as a view of s; later views return selfref.ErrClosed. Closing again does
+// nothing and returns nil.
 func (s *Scan[R]) Close() error {
 	return s.life.Close(
 		selfref.Field("src", &s.src),
@@ -329,10 +326,9 @@ func (s *Scan[R]) Close() error {
 
 // Rent lends the last field, last, to fn in a shared view (rental's rent).
 func (s *Scan[R]) Rent(fn func(last *map[string]io.Reader)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.last)
 	return nil
 }
@@ -362,10 +358,9 @@ func (s *Scan[R]) RentAllMut(fn func(fields ScanFields[R])) error {
 // what fn reports, or false without calling fn once s is closed (rental's
 // maybe_rent).
 func (s *Scan[R]) MaybeRent(fn func(last *map[string]io.Reader) bool) bool {
-	if s.life.View() != nil {
+	if s.life.Check() != nil {
 		return false
 	}
-	defer s.life.EndView()
 	return fn(&s.last)
 }
 
@@ -373,10 +368,9 @@ func (s *Scan[R]) MaybeRent(fn func(last *map[string]io.Reader) bool) bool {
 // fn's error, or the reason s cannot be used, without calling fn (rental's
 // try_rent).
 func (s *Scan[R]) TryRent(fn func(last *map[string]io.Reader) error) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	return fn(&s.last)
 }
 

@@ -113,10 +113,9 @@ type BufferFields struct {
 }
 
 func (s *Buffer) With(fn func(fields BufferFields)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(BufferFields{Data: &s.data, Window: &s.window})
 	return nil
 }
@@ -131,10 +130,9 @@ func (s *Buffer) WithMut(fn func(fields BufferFields)) error {
 }
 
 func (s *Buffer) WithData(fn func(data *[]byte)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.data)
 	return nil
 }
@@ -147,10 +145,9 @@ func (s *Buffer) BorrowData() (*[]byte, error) {
 }
 
 func (s *Buffer) WithWindow(fn func(window *[]byte)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.window)
 	return nil
 }
@@ -191,10 +188,9 @@ func (s *Buffer) Close() error {
 }
 
 func (s *Buffer) Rent(fn func(window *[]byte)) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	fn(&s.window)
 	return nil
 }
@@ -217,17 +213,15 @@ func (s *Buffer) RentAllMut(fn func(fields BufferFields)) error {
 }
 
 func (s *Buffer) MaybeRent(fn func(window *[]byte) bool) bool {
-	if s.life.View() != nil {
+	if s.life.Check() != nil {
 		return false
 	}
-	defer s.life.EndView()
 	return fn(&s.window)
 }
 
 func (s *Buffer) TryRent(fn func(window *[]byte) error) error {
-	if err := s.life.View(); err != nil {
+	if err := s.life.Check(); err != nil {
 		return err
 	}
-	defer s.life.EndView()
 	return fn(&s.window)
 }

@@ -196,22 +196,22 @@ type docFields struct {
 }
 
 // with lends the fields of s to fn in a shared view: any number of shared
-// views may run at once, and Close waits for them. It returns
+// views may run at once. It takes no lock, so Close, intoHeads and the
+// exclusive views must not run at the same time. It returns
 // selfref.ErrClosed, without calling fn, once s is closed. fn must not
 // modify the fields that other fields borrow.
 func (s *Doc) with(fn func(fields docFields)) error {
-	if err := s.state.View(); err != nil {
+	if err := s.state.Check(); err != nil {
 		return err
 	}
-	defer s.state.EndView()
 	fn(docFields{Text: &s.text, Words: &s.words, Title: &s.title, All: &s.all, Note: &s.note})
 	return nil
 }
 
-// withMut lends the fields of s to fn in an exclusive view: no other view
-// runs at the same time, so fn may modify the fields that no other field
-// borrows. It returns selfref.ErrClosed, without calling fn, once s is
-// closed.
+// withMut lends the fields of s to fn in an exclusive view: it waits for the
+// other exclusive views and Close, and no shared view may run at the same
+// time, so fn may modify the fields that no other field borrows. It returns
+// selfref.ErrClosed, without calling fn, once s is closed.
 func (s *Doc) withMut(fn func(fields docFields)) error {
 	if err := s.state.ViewMut(); err != nil {
 		return err
@@ -223,10 +223,9 @@ func (s *Doc) withMut(fn func(fields docFields)) error {
 
 // WithText lends text to fn in a shared view; see with.
 func (s *Doc) WithText(fn func(text *string)) error {
-	if err := s.state.View(); err != nil {
+	if err := s.state.Check(); err != nil {
 		return err
 	}
-	defer s.state.EndView()
 	fn(&s.text)
 	return nil
 }
@@ -244,10 +243,9 @@ func (s *Doc) BorrowText() (*string, error) {
 
 // WithWords lends words to fn in a shared view; see with.
 func (s *Doc) WithWords(fn func(words *[]string)) error {
-	if err := s.state.View(); err != nil {
+	if err := s.state.Check(); err != nil {
 		return err
 	}
-	defer s.state.EndView()
 	fn(&s.words)
 	return nil
 }
@@ -265,10 +263,9 @@ func (s *Doc) BorrowWords() (*[]string, error) {
 
 // WithTitle lends title to fn in a shared view; see with.
 func (s *Doc) WithTitle(fn func(title *string)) error {
-	if err := s.state.View(); err != nil {
+	if err := s.state.Check(); err != nil {
 		return err
 	}
-	defer s.state.EndView()
 	fn(&s.title)
 	return nil
 }
@@ -286,10 +283,9 @@ func (s *Doc) BorrowTitle() (*string, error) {
 
 // WithAll lends all to fn in a shared view; see with.
 func (s *Doc) WithAll(fn func(all *[]string)) error {
-	if err := s.state.View(); err != nil {
+	if err := s.state.Check(); err != nil {
 		return err
 	}
-	defer s.state.EndView()
 	fn(&s.all)
 	return nil
 }
@@ -318,10 +314,9 @@ func (s *Doc) WithAllMut(fn func(all *[]string)) error {
 
 // WithNote lends note to fn in a shared view; see with.
 func (s *Doc) WithNote(fn func(note **string)) error {
-	if err := s.state.View(); err != nil {
+	if err := s.state.Check(); err != nil {
 		return err
 	}
-	defer s.state.EndView()
 	fn(&s.note)
 	return nil
 }
@@ -357,11 +352,11 @@ type docHeads struct {
 	Title string
 }
 
-// intoHeads ends s without closing its head fields: it waits for the views
-// in progress, closes the other fields in reverse declaration order, and
-// returns the heads. The error joins the errors of those closes (the heads
-// are returned even then), or it is selfref.ErrClosed if s was already
-// closed.
+// intoHeads ends s without closing its head fields: it must not run at the
+// same time as a view of s; it closes the other fields in reverse
+// declaration order, and returns the heads. The error joins the errors of
+// those closes (the heads are returned even then), or it is
+// selfref.ErrClosed if s was already closed.
 func (s *Doc) intoHeads() (docHeads, error) {
 	var heads docHeads
 	err := s.state.IntoHeads(func() {
@@ -371,9 +366,9 @@ func (s *Doc) intoHeads() (docHeads, error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It waits for the views in
-// progress; later views return selfref.ErrClosed. Closing again does nothing
-// and returns nil.
+// order, each once, and joins their errors. It must not run at the same time
+// as a view of s; later views return selfref.ErrClosed. Closing again does
+// nothing and returns nil.
 func (s *Doc) Close() error {
 	return s.state.Close(
 		selfref.Field("text", &s.text),
@@ -386,10 +381,9 @@ func (s *Doc) Close() error {
 
 // rent lends the last field, note, to fn in a shared view (rental's rent).
 func (s *Doc) rent(fn func(note **string)) error {
-	if err := s.state.View(); err != nil {
+	if err := s.state.Check(); err != nil {
 		return err
 	}
-	defer s.state.EndView()
 	fn(&s.note)
 	return nil
 }
@@ -419,10 +413,9 @@ func (s *Doc) rentAllMut(fn func(fields docFields)) error {
 // what fn reports, or false without calling fn once s is closed (rental's
 // maybe_rent).
 func (s *Doc) maybeRent(fn func(note **string) bool) bool {
-	if s.state.View() != nil {
+	if s.state.Check() != nil {
 		return false
 	}
-	defer s.state.EndView()
 	return fn(&s.note)
 }
 
@@ -430,9 +423,8 @@ func (s *Doc) maybeRent(fn func(note **string) bool) bool {
 // fn's error, or the reason s cannot be used, without calling fn (rental's
 // try_rent).
 func (s *Doc) tryRent(fn func(note **string) error) error {
-	if err := s.state.View(); err != nil {
+	if err := s.state.Check(); err != nil {
 		return err
 	}
-	defer s.state.EndView()
 	return fn(&s.note)
 }

@@ -98,14 +98,27 @@ func TestReadAfterTheTaskReturned(t *testing.T) {
 }
 
 // engineGoroutines lists the goroutines that run engine code.
+//
+// Close returns once every engine goroutine has signalled that it is done,
+// from a deferred call; the goroutine then still has engine frames until
+// it returns (or, after runtime.Goexit, until the runtime ends it). So the
+// stacks are taken again, after yielding the processor, while any remain:
+// a goroutine that is truly left behind stays.
 func engineGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
 	var found []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "cellar/internal/engine.") {
-			found = append(found, g)
+	for range 1000 {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		found = found[:0]
+		for _, g := range strings.Split(string(buf), "\n\n") {
+			if strings.Contains(g, "cellar/internal/engine.") {
+				found = append(found, g)
+			}
 		}
+		if len(found) == 0 {
+			break
+		}
+		runtime.Gosched()
 	}
 	return found
 }

@@ -45,6 +45,12 @@ func (e *Engine) kickLocked(reserve int) {
 // running is below it, otherwise the oldest fresh task.
 func (e *Engine) pickLocked() *Task {
 	if len(e.dirty) > 0 && e.dirty.minHeight() <= e.runningRe.minHeight() {
+		// Any task of the lowest height will do. The last one, when it is
+		// one (as when many tasks at one height read one input), leaves
+		// the heap without moving any other.
+		if last := e.dirty[len(e.dirty)-1]; last.height == e.dirty[0].height {
+			return last
+		}
 		return e.dirty[0]
 	}
 	for e.freshHead < len(e.fresh) {

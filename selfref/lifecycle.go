@@ -158,6 +158,22 @@ func (l *Lifecycle) Close(fields ...Slot) error {
 	return c.err()
 }
 
+// release closes a bundle whose fields are not closers, as the rent types
+// are: once, and under the lock, it marks the bundle closed and calls
+// undo, which gives back what the bundle held.
+func (l *Lifecycle) release(undo func()) error {
+	if l.self != l {
+		return l.err()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.isOpen() {
+		l.markClosed()
+		undo()
+	}
+	return nil
+}
+
 // IntoHeads ends the bundle without closing its head fields: it waits for
 // the locked views in progress (as Close does), marks the bundle closed, closes the dependents
 // (the fields that are not heads, given in build order) in reverse order

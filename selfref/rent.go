@@ -61,18 +61,10 @@ func (r *RentMutex[T]) Borrow() (*T, error) {
 // first, shared views must not be in progress (see [Cell.Close]), later
 // views return [ErrClosed], and closing again does nothing.
 func (r *RentMutex[T]) Close() error {
-	if r.life.self != &r.life {
-		return r.life.err()
-	}
-	r.life.mu.Lock()
-	defer r.life.mu.Unlock()
-	if !r.life.isOpen() {
-		return nil
-	}
-	r.life.markClosed()
-	r.mu.Unlock()
-	r.data = nil
-	return nil
+	return r.life.release(func() {
+		r.mu.Unlock()
+		r.data = nil
+	})
 }
 
 // String formats r for debugging, as selfref.RentMutex{data: ...}; see
@@ -121,18 +113,10 @@ func (r *RentRWMutex[T]) Borrow() (*T, error) {
 
 // Close releases the read lock, once, as [RentMutex.Close] does.
 func (r *RentRWMutex[T]) Close() error {
-	if r.life.self != &r.life {
-		return r.life.err()
-	}
-	r.life.mu.Lock()
-	defer r.life.mu.Unlock()
-	if !r.life.isOpen() {
-		return nil
-	}
-	r.life.markClosed()
-	r.mu.RUnlock()
-	r.data = nil
-	return nil
+	return r.life.release(func() {
+		r.mu.RUnlock()
+		r.data = nil
+	})
 }
 
 // String formats r for debugging, as selfref.RentRWMutex{data: ...}; see

@@ -58,7 +58,10 @@
 // read in its previous run changed; tasks are re-run in dependency order
 // (lowest first), independent ones in parallel on a bounded pool of
 // goroutines. The work an edit causes is proportional to what changed, not
-// to the size of the graph.
+// to the size of the graph. Tasks that take well under a microsecond each
+// run faster on one thread than on several, since their time is mostly the
+// engine's bookkeeping; the pool then keeps to one thread until they take
+// longer.
 //
 // # Failures
 //

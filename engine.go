@@ -30,6 +30,8 @@ type Engine struct {
 type Options struct {
 	// Workers bounds how many task functions run at the same time. Zero
 	// means runtime.GOMAXPROCS(0). A task blocked in a read does not count.
+	// While the tasks being run take less than about a microsecond each,
+	// only one of the workers computes (see the package documentation).
 	Workers int
 	// Observe makes the engine time every execution (see
 	// [TaskInfo].Duration) and label it for pprof with the task

@@ -53,13 +53,16 @@ type Engine struct {
 	// Scheduling; see sched.go.
 	fresh       []*Task // FIFO of fresh tasks, with stale entries skipped on pop
 	freshHead   int
-	freshCount  int      // tasks in stQueued
-	dirty       taskHeap // stDirty tasks
-	runningRe   taskHeap // running re-executions
-	running     int      // executions in progress, fresh or not
-	reporting   int      // Options.OnExecute calls in progress
-	free        int      // free worker slots
-	searching   int      // workers spawned that have not yet picked a task
+	freshCount  int           // tasks in stQueued
+	dirty       taskHeap      // stDirty tasks
+	runningRe   taskHeap      // running re-executions
+	running     int           // executions in progress, fresh or not
+	reporting   int           // Options.OnExecute calls in progress
+	free        int           // free worker slots
+	searching   int           // workers spawned that have not yet picked a task
+	slots       int           // Options.Workers
+	napping     bool          // a worker waits for the tasks to become longer (see crowdedLocked)
+	quit        chan struct{} // closed by Close
 	slotWaiters []chan struct{}
 	workers     sync.WaitGroup
 
@@ -98,6 +101,8 @@ func New(opts Options) *Engine {
 		durations:    make(map[*Task]time.Duration),
 		tasks:        make([]*Task, 1, 64),
 		free:         w,
+		slots:        w,
+		quit:         make(chan struct{}),
 		taskWaiters:  make(map[*Task][]*waiter),
 		pendingState: make(map[*Task]pendingSet),
 		afterStops:   make(map[*Task][]func() bool),
@@ -120,6 +125,7 @@ func (e *Engine) Close() {
 		return
 	}
 	e.closed = true
+	close(e.quit)
 	for _, t := range e.tasks[1:] {
 		if t.st() == stRunning {
 			e.cancelExecLocked(t.exec, ErrClosed)

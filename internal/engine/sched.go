@@ -1,6 +1,9 @@
 package engine
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // thread is a worker goroutine together with the executions it runs inline.
 // It holds one of the engine's slots while it computes; it gives the slot
@@ -27,18 +30,78 @@ func (e *Engine) runnableLocked() int {
 	return n
 }
 
-// kickLocked starts workers for runnable work while slots are free. reserve
+// kickLocked starts a worker for runnable work if a slot is free. reserve
 // is the number of runnable tasks a caller is about to take itself.
+//
+// Workers are started one at a time: a worker that has picked a task starts
+// the next, so the pool grows while work remains. A worker that arrives to
+// find the running threads finishing tasks faster than one per shortTask
+// does not join them (see crowdedLocked); while it naps, no other worker is
+// started unless nobody is computing.
 func (e *Engine) kickLocked(reserve int) {
-	if e.closed {
+	if e.closed || e.free == 0 || e.searching > 0 || e.runnableLocked() <= reserve {
 		return
 	}
-	for e.free > 0 && e.runnableLocked() > reserve+e.searching {
-		e.free--
-		e.searching++
-		e.workers.Add(1)
-		go e.worker()
+	if e.napping && e.computingLocked() > 0 {
+		return
 	}
+	e.free--
+	e.searching++
+	e.workers.Add(1)
+	go e.worker(e.stats.executions, time.Now())
+}
+
+// computingLocked returns how many threads hold a slot: those computing,
+// including workers that have not started yet.
+func (e *Engine) computingLocked() int { return e.slots - e.free - e.searching }
+
+// Tasks that take less than shortTask on average, the engine's own work
+// included, gain nothing from a second thread: their time is mostly spent
+// under mu, and two threads only pass the engine's data back and forth
+// between their caches. An average needs shortSample executions.
+const (
+	shortTask   = time.Microsecond
+	shortSample = 8
+	napTime     = time.Millisecond
+)
+
+// crowdedLocked reports whether a worker holding a slot should stay out:
+// others are computing, and have finished tasks faster than one per
+// shortTask since seq and at (the executions count and the time when the
+// worker was started or began to nap).
+func (e *Engine) crowdedLocked(seq uint64, at time.Time) bool {
+	return e.computingLocked() > 1 && shortTasks(e.stats.executions-seq, time.Since(at))
+}
+
+// shortTasks reports whether n executions in elapsed make a sample of tasks
+// shorter than shortTask.
+func shortTasks(n uint64, elapsed time.Duration) bool {
+	return n >= shortSample && elapsed < time.Duration(n)*shortTask
+}
+
+// napLocked gives the calling worker's slot back and waits napTime, so that
+// it can look again whether the tasks have become longer. It reports false
+// when the worker should exit instead: the engine closed, there is no work
+// or no free slot; otherwise the worker holds a slot again, and seq and at
+// describe the start of the nap.
+func (e *Engine) napLocked() (ok bool, seq uint64, at time.Time) {
+	e.napping = true
+	e.releaseSlotLocked()
+	seq, at = e.stats.executions, time.Now()
+	e.mu.Unlock()
+	timer := time.NewTimer(napTime)
+	select {
+	case <-timer.C:
+	case <-e.quit:
+		timer.Stop()
+	}
+	e.mu.Lock()
+	e.napping = false
+	if e.closed || e.free == 0 || e.runnableLocked() == 0 {
+		return false, 0, time.Time{}
+	}
+	e.free--
+	return true, seq, at
 }
 
 // pickLocked takes the next task to start: the lowest dirty task if nothing
@@ -66,15 +129,31 @@ func (e *Engine) pickLocked() *Task {
 	return nil
 }
 
-func (e *Engine) worker() {
+// worker runs tasks while any is runnable. seq and at are the executions
+// count and the time when it was started.
+func (e *Engine) worker(seq uint64, at time.Time) {
 	th := e.newThread()
 	e.mu.Lock()
+	e.searching--
+	for e.crowdedLocked(seq, at) {
+		if e.napping { // one napping worker is enough
+			e.releaseSlotLocked()
+			e.mu.Unlock()
+			e.workers.Done()
+			return
+		}
+		var ok bool
+		if ok, seq, at = e.napLocked(); !ok {
+			e.mu.Unlock()
+			e.workers.Done()
+			return
+		}
+	}
 	defer func() { // deferred: see executeLocked on runtime.Goexit
 		e.releaseSlotLocked()
 		e.mu.Unlock()
 		e.workers.Done()
 	}()
-	e.searching--
 	for !e.closed && len(e.slotWaiters) == 0 {
 		t := e.pickLocked()
 		if t == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/cellar-go/cellar/internal/engine"
 )
@@ -106,3 +107,90 @@ func (f *vcFields) resolve(ctx context.Context, v reflect.Value) error {
 	}
 	return nil
 }
+
+// Local Vcs must not leave the execution that made them (see
+// [Vc.IsLocal]). holdsLocal finds them in values about to be stored: a
+// task's result, a cell's or a state's value.
+
+// vcHolders caches mayHoldVc per type.
+var vcHolders sync.Map // reflect.Type → bool
+
+// mayHoldVc reports whether values of type t can hold a Vc in a place
+// holdsLocal looks: directly, or in struct fields, array or slice elements
+// or map values, at any depth.
+func mayHoldVc(t reflect.Type) bool {
+	if v, ok := vcHolders.Load(t); ok {
+		return v.(bool)
+	}
+	holds := mayHoldVcIn(t, map[reflect.Type]bool{})
+	vcHolders.Store(t, holds)
+	return holds
+}
+
+func mayHoldVcIn(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if isVcType(t) {
+		return true
+	}
+	if seen[t] {
+		return false // a recursive type: the first visit answers
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if mayHoldVcIn(t.Field(i).Type, seen) {
+				return true
+			}
+		}
+	case reflect.Array, reflect.Slice, reflect.Map:
+		return mayHoldVcIn(t.Elem(), seen)
+	}
+	return false
+}
+
+// holdsLocal reports whether v holds a local Vc where mayHoldVc looks. It
+// reads unexported fields too, without calling any method of v.
+func holdsLocal(v reflect.Value) bool {
+	t := v.Type()
+	if !mayHoldVc(t) {
+		return false
+	}
+	if isVcType(t) {
+		// Vc and ResolvedVc hold one field, their engine.Raw.
+		r := v.Field(0)
+		return engine.Raw{Eng: uint32(r.Field(0).Uint()), Task: uint32(r.Field(1).Uint()), Slot: uint32(r.Field(2).Uint())}.IsLocal()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if holdsLocal(v.Field(i)) {
+				return true
+			}
+		}
+	case reflect.Array, reflect.Slice:
+		for i := range v.Len() {
+			if holdsLocal(v.Index(i)) {
+				return true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if holdsLocal(it.Value()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkNoLocal returns an error wrapping ErrNonLocalValue if v holds a
+// local Vc; where says what v is, for the message.
+func checkNoLocal[T any](v T, where string) error {
+	if !mayHoldVc(reflect.TypeFor[T]()) || !holdsLocal(reflect.ValueOf(&v).Elem()) {
+		return nil
+	}
+	return fmt.Errorf("%w (stored in %s)", ErrNonLocalValue, where)
+}
+
+// isVcType reports whether t is Vc or ResolvedVc (not a pointer to one).
+func isVcType(t reflect.Type) bool { return t.Kind() == reflect.Struct && t.Implements(rawVcType) }

@@ -15,12 +15,17 @@ import (
 // cell. Cell is for tasks that hand out several values separately, so that
 // readers of one are not re-run when another changes.
 //
-// Cell panics if ctx is not the context of a task function, or if the
-// function has already returned: those are programming errors.
+// Cell panics if ctx is not the context of a task function, if the
+// function has already returned, or if v holds a local Vc (with an error
+// wrapping [ErrNonLocalValue]; see [Vc.IsLocal]): those are programming
+// errors, and the panic becomes the task's error.
 func Cell[T any](ctx context.Context, v T) Vc[T] {
 	run := engine.FromContext(ctx)
 	if run == nil {
 		panic("cellar: Cell called outside a task function")
+	}
+	if err := checkNoLocal(v, "a cell"); err != nil {
+		panic(err)
 	}
 	r, err := run.Engine().NewCell(run, v, typeFor[T]())
 	if err != nil {

@@ -107,7 +107,7 @@ func TestHammer(t *testing.T) {
 	g := graphSpec{states: nStates}
 	for i := range nNodes {
 		s := nodeSpec{kind: nodeKind(rng.IntN(int(numKinds))), offset: rng.IntN(valueMod)}
-		if i == 0 && (s.kind == kindParam || s.kind == kindAlias) {
+		if i == 0 && (s.kind == kindParam || s.kind == kindAlias || s.kind == kindLocal) {
 			s.kind = kindSum
 		}
 		pick := func() ref {
@@ -121,7 +121,7 @@ func TestHammer(t *testing.T) {
 			s.refs = []ref{pick(), pick(), pick()}
 		case kindBranch:
 			s.refs = []ref{pick(), pick(), pick()}
-		case kindParam, kindMod2:
+		case kindParam, kindMod2, kindLocal:
 			s.refs = []ref{pick()}
 		case kindCell:
 			s.refs = []ref{pick()}
@@ -129,7 +129,7 @@ func TestHammer(t *testing.T) {
 		case kindKey:
 			s.refs = []ref{{state: true, idx: rng.IntN(mapKeys)}}
 		}
-		if s.kind == kindParam || s.kind == kindAlias {
+		if s.kind == kindParam || s.kind == kindAlias || s.kind == kindLocal {
 			s.target = rng.IntN(i)
 		}
 		g.nodes = append(g.nodes, s)

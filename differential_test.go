@@ -31,6 +31,7 @@ const (
 	kindAlias                  // reads alias(target), which returns node(target)'s Vc
 	kindKey                    // reads one key of a map holding every state (a keyed read)
 	kindCell                   // reads a ref, then cell ref%3 of split(state), often through a handle kept from before
+	kindLocal                  // reads a ref, then inc(node(target)), or inc(inc(node(target))) for an odd ref: local calls
 	numKinds
 )
 
@@ -69,7 +70,7 @@ func drawGraph(t *rapid.T) graphSpec {
 	}
 	for i := range n {
 		s := nodeSpec{kind: nodeKind(rapid.IntRange(0, int(numKinds)-1).Draw(t, "kind")), offset: rapid.IntRange(0, valueMod-1).Draw(t, "offset")}
-		if i == 0 && (s.kind == kindParam || s.kind == kindAlias) {
+		if i == 0 && (s.kind == kindParam || s.kind == kindAlias || s.kind == kindLocal) {
 			s.kind = kindSum
 		}
 		switch s.kind {
@@ -79,7 +80,7 @@ func drawGraph(t *rapid.T) graphSpec {
 			}
 		case kindBranch:
 			s.refs = []ref{drawRef(i, "cond"), drawRef(i, "then"), drawRef(i, "else")}
-		case kindParam, kindMod2:
+		case kindParam, kindMod2, kindLocal:
 			s.refs = []ref{drawRef(i, "ref")}
 		case kindCell:
 			s.refs = []ref{drawRef(i, "ref")}
@@ -87,7 +88,7 @@ func drawGraph(t *rapid.T) graphSpec {
 		case kindKey:
 			s.refs = []ref{{state: true, idx: rapid.IntRange(0, mapKeys-1).Draw(t, "key")}}
 		}
-		if s.kind == kindParam || s.kind == kindAlias {
+		if s.kind == kindParam || s.kind == kindAlias || s.kind == kindLocal {
 			s.target = rapid.IntRange(0, i-1).Draw(t, "target")
 		}
 		g.nodes = append(g.nodes, s)
@@ -96,6 +97,9 @@ func drawGraph(t *rapid.T) graphSpec {
 }
 
 func paramValue(v, k int) int { return (v*k + k + 1) % valueMod }
+
+// incValue is v after n applications of inc.
+func incValue(v, n int) int { return (v + n) % valueMod }
 
 // split(s) makes splitCount(states[s]) cells, cell k holding
 // splitCell(states[s], k), so that cells come and go as the state changes.
@@ -146,6 +150,8 @@ func (g graphSpec) evaluate(states []int) []int {
 			v = states[g.states+s.refs[0].idx]
 		case kindCell:
 			v = max(0, splitCell(states[s.target], get(s.refs[0])%3))
+		case kindLocal:
+			v = incValue(vals[s.target], 1+get(s.refs[0])%2)
 		}
 		vals[i] = (v + s.offset) % valueMod
 	}
@@ -194,6 +200,9 @@ func (g graphSpec) collected(states, vals []int, root int) []int {
 			}
 		case kindAlias:
 			walk(s.target) // through alias(target)
+		case kindLocal:
+			node(s.refs[0])
+			walk(s.target) // resolved by the caller, read by inc
 		}
 	}
 	walk(root)
@@ -268,11 +277,16 @@ type graphEngine struct {
 	param  *cellar.Func2[int, int, int]
 	alias  *cellar.Func1[int, int]
 	split  *cellar.Func1[int, splitOut]
+	inc    *cellar.Func2[cellar.Vc[int], incInput, int]
 	log    *execLog
 
 	mu      sync.Mutex
 	handles map[[2]int]cellar.Vc[int] // cell k of split(s), once seen
 }
+
+// incInput names what inc's Vc argument holds, for the log: node Node
+// after Depth applications of inc.
+type incInput struct{ Node, Depth int }
 
 // splitOut is what split returns: the cells it made.
 type splitOut struct{ Cells []cellar.Vc[int] }
@@ -376,6 +390,23 @@ func newGraphEngine(g graphSpec, workers int, initial []int) *graphEngine {
 			v = rec.saw(fmt.Sprint("a", s.target), av)
 		case kindCell:
 			v = max(0, ge.cellOf(ctx, rec, s.target, get(ctx, rec, s.refs[0])%3))
+		case kindLocal:
+			depth := 1 + get(ctx, rec, s.refs[0])%2
+			// node(target) is a task's output, not a cell: the calls
+			// are local steps of this execution, and the second one
+			// takes the first's local Vc as its argument.
+			vc := ge.inc.Call(ctx, ge.node.Call(ctx, s.target), incInput{s.target, 0})
+			if depth == 2 {
+				vc = ge.inc.Call(ctx, vc, incInput{s.target, 1})
+			}
+			if !vc.IsLocal() {
+				ge.log.fail(fmt.Errorf("%s: inc with an unresolved argument is not local", rec.key))
+			}
+			lv, err := vc.Get(ctx)
+			if err != nil {
+				ge.log.fail(err)
+			}
+			v = rec.saw(fmt.Sprint("l", s.target, ",", depth), lv)
 		case kindKey:
 			key := s.refs[0].idx
 			kv, ok, err := cellar.GetKey(ctx, ge.all.Vc(), key)
@@ -404,6 +435,18 @@ func newGraphEngine(g graphSpec, workers int, initial []int) *graphEngine {
 			out.Cells = append(out.Cells, cellar.Cell(ctx, splitCell(v, k)))
 		}
 		return out, nil
+	})
+	ge.inc = cellar.NewFunc2(ge.e, "inc", func(ctx context.Context, vc cellar.Vc[int], in incInput) (int, error) {
+		rec := &recorder{key: fmt.Sprint("i", in.Node, ",", in.Depth)}
+		defer ge.log.done(rec)
+		if !vc.IsResolved() {
+			ge.log.fail(fmt.Errorf("%s: argument not resolved", rec.key))
+		}
+		v, err := vc.Get(ctx)
+		if err != nil {
+			ge.log.fail(err)
+		}
+		return incValue(rec.saw(fmt.Sprint("l", in.Node, ",", in.Depth), v), 1), nil
 	})
 	ge.alias = cellar.NewVcFunc1(ge.e, "alias", func(ctx context.Context, j int) (cellar.Vc[int], error) {
 		rec := &recorder{key: fmt.Sprint("a", j)}
@@ -444,6 +487,9 @@ func currentValue(key string, states, vals []int) int {
 	case 'x':
 		fmt.Sscan(key[1:], &a)
 		return splitCount(states[a])
+	case 'l':
+		fmt.Sscanf(key[1:], "%d,%d", &a, &b)
+		return incValue(vals[a], b)
 	case 'c':
 		fmt.Sscanf(key[1:], "%d,%d", &a, &b)
 		return splitCell(states[a], b)

@@ -38,6 +38,11 @@ var (
 	// ErrInvalidVc is returned by reads of a handle that names no task of
 	// its engine (a forged or corrupted handle).
 	ErrInvalidVc = engine.ErrInvalidVc
+	// ErrNonLocalValue is the error of a local Vc (see [Vc.IsLocal]) used
+	// outside the task execution that made it: read from another task or
+	// from outside any task, returned as a task's result, stored in a cell
+	// or a state, or marshaled.
+	ErrNonLocalValue = engine.ErrNonLocalValue
 	// ErrBadHandle is returned when unmarshaling text or bytes that are not
 	// a handle of the expected kind.
 	ErrBadHandle = errors.New("cellar: not a valid Vc handle encoding")

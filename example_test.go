@@ -528,3 +528,36 @@ func ExampleTake() {
 	// Output:
 	// handled: warning in main.go
 }
+
+// A call inside a task whose argument is a task's output, not yet a cell,
+// is a local step of the caller: it resolves the argument and finds the
+// task when the caller reads it. Its Vc means nothing outside the caller.
+func ExampleVc_IsLocal() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	name := cellar.NewState(e, "name", "gopher")
+	upper := cellar.NewFunc1(e, "upper", func(ctx context.Context, _ struct{}) (string, error) {
+		return strings.ToUpper(name.Get(ctx)), nil
+	})
+	greet := cellar.NewFunc1(e, "greet", func(ctx context.Context, who cellar.Vc[string]) (string, error) {
+		s, err := who.Get(ctx)
+		return "hello, " + s, err
+	})
+	var escaped cellar.Vc[string]
+	page := cellar.NewFunc1(e, "page", func(ctx context.Context, _ struct{}) (string, error) {
+		g := greet.Call(ctx, upper.Call(ctx, struct{}{})) // upper's output is not a cell yet
+		fmt.Println("local:", g.IsLocal())
+		escaped = g
+		return g.Get(ctx)
+	})
+	v, _ := page.CallOperation(ctx, struct{}{}).ReadStronglyConsistent(ctx)
+	fmt.Println(v)
+	_, err := escaped.Get(ctx)
+	fmt.Println(errors.Is(err, cellar.ErrNonLocalValue))
+	// Output:
+	// local: true
+	// hello, GOPHER
+	// true
+}

@@ -2,6 +2,8 @@ package cellar
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 
 	"github.com/cellar-go/cellar/internal/engine"
 )
@@ -68,14 +70,20 @@ type args4[A, B, C, D comparable] struct {
 // cell, the task's last.
 func valueRun[K any, R any](fn func(context.Context, K) (R, error)) func(context.Context, K) engine.Result {
 	typ := typeFor[R]()
+	mayHoldVc := mayHoldVc(reflect.TypeFor[R]())
 	return func(ctx context.Context, k K) engine.Result {
 		r, err := fn(ctx, k)
 		if err != nil {
 			return engine.Result{Err: err}
 		}
+		if mayHoldVc && holdsLocal(reflect.ValueOf(&r).Elem()) {
+			return engine.Result{Err: errLocalResult}
+		}
 		return engine.Result{Value: r, Type: typ}
 	}
 }
+
+var errLocalResult = fmt.Errorf("%w (stored in the task's result)", ErrNonLocalValue)
 
 // vcRun adapts a function returning a Vc: the task's output points at it.
 func vcRun[K any, R any](fn func(context.Context, K) (Vc[R], error)) func(context.Context, K) engine.Result {

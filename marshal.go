@@ -63,19 +63,29 @@ func parseBinary(data []byte) (engine.Raw, error) {
 }
 
 // checkForm rejects what no engine makes: a handle with a zero engine or
-// task (other than the zero handle), or a reserved slot.
+// task (other than the zero handle), or a reserved slot; and local outputs,
+// which are never marshaled.
 func checkForm(r engine.Raw) (engine.Raw, error) {
 	if r.IsZero() {
 		return r, nil
 	}
-	if r.Eng == 0 || r.Task == 0 || r.Slot == ^uint32(0) {
+	if r.Eng == 0 || r.Task == 0 || r.Slot == ^uint32(0) || r.IsLocal() {
 		return engine.Raw{}, fmt.Errorf("%w: vc/1/%d/%d/%d", ErrBadHandle, r.Eng, r.Task, r.Slot)
 	}
 	return r, nil
 }
 
-// MarshalText implements encoding.TextMarshaler.
-func (v Vc[T]) MarshalText() ([]byte, error) { return appendText(nil, v.r), nil }
+// MarshalText implements encoding.TextMarshaler. A local Vc (see
+// [Vc.IsLocal]) has no encoding: marshaling it fails with
+// [ErrNonLocalValue].
+func (v Vc[T]) MarshalText() ([]byte, error) {
+	if v.r.IsLocal() {
+		return nil, errLocalMarshal
+	}
+	return appendText(nil, v.r), nil
+}
+
+var errLocalMarshal = fmt.Errorf("%w (marshaled)", ErrNonLocalValue)
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (v *Vc[T]) UnmarshalText(text []byte) error {
@@ -86,8 +96,14 @@ func (v *Vc[T]) UnmarshalText(text []byte) error {
 	return err
 }
 
-// MarshalBinary implements encoding.BinaryMarshaler.
-func (v Vc[T]) MarshalBinary() ([]byte, error) { return appendBinary(nil, v.r), nil }
+// MarshalBinary implements encoding.BinaryMarshaler. Like MarshalText, it
+// fails with [ErrNonLocalValue] for a local Vc.
+func (v Vc[T]) MarshalBinary() ([]byte, error) {
+	if v.r.IsLocal() {
+		return nil, errLocalMarshal
+	}
+	return appendBinary(nil, v.r), nil
+}
 
 // UnmarshalBinary implements encoding.BinaryUnmarshaler.
 func (v *Vc[T]) UnmarshalBinary(data []byte) error {

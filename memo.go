@@ -22,9 +22,10 @@ type memo[K comparable] struct {
 	e  *Engine
 	fn engine.Func
 
-	// When K holds Vcs, calls whose Vcs point at task outputs go through a
-	// resolver task that resolves them to cells first, so that two handles
-	// of one cell share one task.
+	// When K holds Vcs, calls whose Vcs point at task outputs must resolve
+	// them to cells first, so that two handles of one cell share one task:
+	// inside a task as a local step of the caller (see step), outside any
+	// task through a resolver task.
 	vcs      *vcFields
 	resolver engine.Func
 
@@ -66,6 +67,11 @@ func (m *memo[K]) call(ctx context.Context, k K) engine.Raw {
 		m.checkComparable(k)
 	}
 	if m.vcs != nil && m.unresolved(k) {
+		if run := engine.FromContext(ctx); run != nil && run.Engine() == m.e.core {
+			if r, ok := m.e.core.NewLocal(run, func(ctx context.Context) (engine.Raw, error) { return m.step(ctx, k) }); ok {
+				return r
+			}
+		}
 		return m.raw(m.lookup(ctx, &m.resolver, m.resolves, k))
 	}
 	return m.raw(m.lookup(ctx, &m.fn, m.tasks, k))
@@ -148,16 +154,25 @@ func (m *memo[K]) lookupByKey(ctx context.Context, fn *engine.Func, k K) *engine
 	return t
 }
 
-// resolve is the resolver task's function: it resolves the Vcs in its
-// arguments to cells, with a dependency on every output it follows, and
-// returns the output of the task for the resolved arguments.
+// step resolves the Vcs in k to cells, with a dependency of ctx's task on
+// every output it follows, and returns the output of the task for the
+// resolved arguments. It is what a local Vc stands for, and what a resolver
+// task computes.
+func (m *memo[K]) step(ctx context.Context, k K) (engine.Raw, error) {
+	if err := m.vcs.resolve(ctx, reflect.ValueOf(&k).Elem()); err != nil {
+		return engine.Raw{}, err
+	}
+	return m.raw(m.lookup(ctx, &m.fn, m.tasks, k)), nil
+}
+
+// resolve is the resolver task's function, for calls with unresolved
+// arguments made outside any task: see step.
 func (m *memo[K]) resolve(ctx context.Context, args any) engine.Result {
-	k := args.(K)
-	v := reflect.ValueOf(&k).Elem()
-	if err := m.vcs.resolve(ctx, v); err != nil {
+	r, err := m.step(ctx, args.(K))
+	if err != nil {
 		return engine.Result{Err: err}
 	}
-	return engine.Result{IsVc: true, Vc: m.raw(m.lookup(ctx, &m.fn, m.tasks, k))}
+	return engine.Result{IsVc: true, Vc: r}
 }
 
 // key returns the task identity of k: the function name and the

@@ -43,6 +43,31 @@ func (v Vc[T]) Resolve(ctx context.Context) (Vc[T], error) {
 // output, so that ToResolved would return it as it is.
 func (v Vc[T]) IsResolved() bool { return v.r.IsCell() }
 
+// IsLocal reports whether v is a local Vc: the result of a call made inside
+// a task function with arguments that were not resolved yet (Vcs of task
+// outputs rather than of cells).
+//
+// Such a call cannot be looked up until its arguments are resolved, so it
+// is a step of the calling execution rather than a task of its own: the
+// step resolves the arguments, as reads of the caller, and finds the task,
+// when the caller first reads or resolves the Vc (and at the latest when
+// the caller returns, so that every call runs). Nothing is cached for the
+// step itself, and it is freed with the execution.
+//
+// A local Vc means something only inside the execution that made it. Pass
+// it to other calls there (they resolve it), read it, or resolve it with
+// [Vc.ToResolved] to get a handle that may go anywhere. Reading it
+// anywhere else, returning it as the task's result, storing it in a cell
+// or a state, or marshaling it fails with [ErrNonLocalValue]. The check
+// covers Vcs held directly, in struct fields, arrays, slices and map
+// values; a local Vc hidden behind a pointer or an interface is caught
+// when it is read.
+//
+// Calls made outside any task, and [Func1.CallOperation], never return
+// local Vcs. Whether a Vc is local changes nothing but caching: reading it
+// gives what reading the task's output would.
+func (v Vc[T]) IsLocal() bool { return v.r.IsLocal() }
+
 func resolveRaw(ctx context.Context, r engine.Raw) (engine.Raw, error) {
 	if r.IsCell() {
 		return r, nil

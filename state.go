@@ -50,7 +50,12 @@ func (s *State[T]) Get(ctx context.Context) T {
 // comparison the engine uses for cells) changes nothing. Tasks that read the
 // state are re-run in the background; read an [OperationVc] strongly
 // consistently, or a Vc from outside any task, to wait for the result.
+//
+// Set, like SetUnconditionally and Update, panics with an error wrapping
+// [ErrNonLocalValue] if v holds a local Vc (see [Vc.IsLocal]): a
+// programming error.
 func (s *State[T]) Set(v T) {
+	mustHoldNoLocal(v)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.e.core.SetState(s.t, v, false)
@@ -59,6 +64,7 @@ func (s *State[T]) Set(v T) {
 // SetUnconditionally replaces the value and re-runs the tasks that read it
 // even if the value is equal to the current one.
 func (s *State[T]) SetUnconditionally(v T) {
+	mustHoldNoLocal(v)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.e.core.SetState(s.t, v, true)
@@ -78,6 +84,7 @@ func (s *State[T]) Update(f func(v *T) (changed bool)) {
 	defer s.mu.Unlock()
 	v, _ := convert[T](s.e.core.StateValue(s.t), nil)
 	if f(&v) {
+		mustHoldNoLocal(v)
 		s.e.core.SetState(s.t, v, true)
 	}
 }
@@ -95,4 +102,10 @@ func (s *State[T]) Vc() Vc[T] { return s.vc() }
 
 func (s *State[T]) vc() Vc[T] {
 	return Vc[T]{r: engine.Raw{Eng: s.e.core.ID(), Task: s.t.ID(), Slot: 1}}
+}
+
+func mustHoldNoLocal[T any](v T) {
+	if err := checkNoLocal(v, "a state"); err != nil {
+		panic(err)
+	}
 }

@@ -101,6 +101,8 @@ func formatRaw(r engine.Raw) string {
 		return "Vc(nil)"
 	case r.Slot == 0:
 		return fmt.Sprintf("Vc(%d:out)", r.Task)
+	case r.IsLocal():
+		return fmt.Sprintf("Vc(%d:local)", r.Task)
 	default:
 		return fmt.Sprintf("Vc(%d#%d)", r.Task, r.Slot-1)
 	}

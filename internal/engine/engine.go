@@ -81,7 +81,8 @@ type Engine struct {
 	// after which it no longer depends on such a reader marks the reader
 	// dirty, so that it looks again. They are rare, hence a map.
 	backReaders map[*Task][]uint32
-	runs        []Run // unused Runs of the current slab
+	runs        []Run  // unused Runs of the current slab
+	localGens   uint32 // numbers the executions that make local outputs
 
 	// Collectibles; see collect.go.
 	collects  map[collectKey]*Task

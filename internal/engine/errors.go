@@ -10,17 +10,18 @@ import (
 
 // Sentinel errors. The module root re-exports them.
 var (
-	ErrClosed       = errors.New("cellar: engine is closed")
-	ErrForeign      = errors.New("cellar: Vc belongs to another engine")
-	ErrNullVc       = errors.New("cellar: read of a zero Vc")
-	ErrInvalidVc    = errors.New("cellar: Vc does not name a task of this engine")
-	ErrTaskReturned = errors.New("cellar: read through the context of a task that has already returned")
-	ErrCellGone     = errors.New("cellar: cell does not exist in the task's latest execution")
-	ErrCycle        = errors.New("cellar: dependency cycle")
-	ErrNotOperation = errors.New("cellar: Vc names a cell, not a task's output")
-	ErrPanic        = errors.New("cellar: task function panicked")
-	ErrGoexit       = errors.New("cellar: task function called runtime.Goexit (t.FailNow or t.SkipNow in a task?)")
-	ErrIdleInTask   = errors.New("cellar: WaitIdle called inside a task function, which it would wait for")
+	ErrClosed        = errors.New("cellar: engine is closed")
+	ErrForeign       = errors.New("cellar: Vc belongs to another engine")
+	ErrNullVc        = errors.New("cellar: read of a zero Vc")
+	ErrInvalidVc     = errors.New("cellar: Vc does not name a task of this engine")
+	ErrTaskReturned  = errors.New("cellar: read through the context of a task that has already returned")
+	ErrCellGone      = errors.New("cellar: cell does not exist in the task's latest execution")
+	ErrCycle         = errors.New("cellar: dependency cycle")
+	ErrNotOperation  = errors.New("cellar: Vc names a cell, not a task's output")
+	ErrNonLocalValue = errors.New("cellar: local Vc used outside the task execution that made it")
+	ErrPanic         = errors.New("cellar: task function panicked")
+	ErrGoexit        = errors.New("cellar: task function called runtime.Goexit (t.FailNow or t.SkipNow in a task?)")
+	ErrIdleInTask    = errors.New("cellar: WaitIdle called inside a task function, which it would wait for")
 )
 
 // TaskError is the error a task produced, as its readers see it. Task is

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"runtime/debug"
 	"runtime/trace"
 	"time"
@@ -27,6 +28,7 @@ type execution struct {
 	msg        string  // the message of the error the function returned
 	evictOnly  bool    // it runs only to recompute dropped cells
 	diverged   bool    // see old
+	localGen   uint32  // the generation of its local outputs (see local.go)
 
 	run      *Run // the context the function receives
 	inflight int  // reads in progress; an execution is reused only when none is
@@ -50,6 +52,7 @@ type execExtra struct {
 	owned  []*hold          // fresh tasks it called
 	emits  []emission       // collectibles it emitted
 	taken  []taken          // collectibles it took
+	locals []local          // its local outputs
 }
 
 func (x *execution) extra() *execExtra {
@@ -227,6 +230,9 @@ func (e *Engine) call(x *execution, res *Result) {
 		e.finishLocked(x, *res)
 	}()
 	*res = x.t.fn.Run(x.run, x.t.args)
+	if x.run.flags.Load()&runHasLocals != 0 {
+		e.runPendingLocals(x.run)
+	}
 	returned = true
 }
 
@@ -367,7 +373,10 @@ func (e *Engine) storeLocked(x *execution, res Result) {
 	case res.Err != nil:
 		out.err = &TaskError{Task: x.name, Err: res.Err, msg: x.msg}
 	case res.IsVc:
-		if err := e.checkRawLocked(res.Vc); err != nil {
+		if res.Vc.IsLocal() {
+			err := fmt.Errorf("%w (returned as the task's result)", ErrNonLocalValue)
+			out.err = &TaskError{Task: x.name, Err: err, msg: err.Error()}
+		} else if err := e.checkRawLocked(res.Vc); err != nil {
 			out.err = &TaskError{Task: x.name, Err: err, msg: err.Error()}
 		} else if res.Vc == t.outputRaw(e.id) {
 			cyc := &CycleError{names: []string{x.name, x.name}} // named outside mu

@@ -31,6 +31,12 @@ type levelWaiter struct {
 // whose cancellation also ends the read. The error is the task's error when the task
 // failed, or one of the engine's errors.
 func (e *Engine) Read(ctx context.Context, run *Run, r Raw) (any, error) {
+	if r.IsLocal() {
+		var err error
+		if r, err = e.localTarget(ctx, run, r); err != nil {
+			return nil, err
+		}
+	}
 	e.mu.Lock()
 	x, err := e.beginReadLocked(run, r)
 	if err != nil {
@@ -71,6 +77,10 @@ func (e *Engine) ReadFinal(ctx context.Context, run *Run, r Raw) (any, error) {
 		}
 		return v, err
 	}
+	r, err := e.resolveLocal(ctx, run, r)
+	if err != nil {
+		return nil, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	v, c, err := e.readForLocked(ctx, run, r, 0)
@@ -100,6 +110,10 @@ func (e *Engine) evictLocked(r Raw) {
 // the value changes. It still waits for the value to be up to date, and
 // still returns the error of a task that failed.
 func (e *Engine) ReadUntracked(ctx context.Context, run *Run, r Raw) (any, error) {
+	r, err := e.resolveLocal(ctx, run, r)
+	if err != nil {
+		return nil, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	v, _, err := e.readForLocked(ctx, run, r, readUntracked)
@@ -127,6 +141,10 @@ func (e *Engine) beginReadLocked(run *Run, r Raw) (*execution, error) {
 // of the running execution of run, recording a dependency on each output it
 // follows (but not on the cell).
 func (e *Engine) Resolve(ctx context.Context, run *Run, r Raw) (Raw, error) {
+	r, err := e.resolveLocal(ctx, run, r)
+	if err != nil {
+		return Raw{}, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	_, c, err := e.readForLocked(ctx, run, r, readResolve)
@@ -141,6 +159,8 @@ func (e *Engine) checkRawLocked(r Raw) error {
 		return ErrForeign
 	case r.Task == 0 || int(r.Task) >= len(e.tasks) || r.Slot == metaSlot:
 		return ErrInvalidVc
+	case r.IsLocal():
+		return ErrNonLocalValue
 	}
 	return nil
 }

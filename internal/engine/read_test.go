@@ -12,7 +12,7 @@ func TestReadOfAFarMissingCellDoesNotGrowTheTask(t *testing.T) {
 	e := New(Options{Workers: 1})
 	defer e.Close()
 	st := e.NewState(&Func{Name: "s", Format: func(any) string { return "" }}, "s", 0, intType)
-	for _, slot := range []uint32{2, maxPlaceholders + 1, 1 << 31} {
+	for _, slot := range []uint32{2, maxPlaceholders + 1, localBit - 1, localBit} {
 		fn := &Func{Name: "f", Format: func(any) string { return "" }, Run: func(ctx context.Context, args any) Result {
 			run := FromContext(ctx)
 			_, err := run.Engine().Read(ctx, run, Raw{Eng: e.id, Task: st.id, Slot: args.(uint32)})
@@ -20,8 +20,12 @@ func TestReadOfAFarMissingCellDoesNotGrowTheTask(t *testing.T) {
 		}}
 		tk := e.NewTask(context.Background(), fn, slot)
 		_, err := e.ReadStrong(context.Background(), tk.outputRaw(e.id))
-		if !errors.Is(err, ErrCellGone) {
-			t.Fatalf("slot %d: err = %v, want ErrCellGone", slot, err)
+		want := ErrCellGone
+		if slot&localBit != 0 {
+			want = ErrNonLocalValue // a local output of no execution of the reader
+		}
+		if !errors.Is(err, want) {
+			t.Fatalf("slot %d: err = %v, want %v", slot, err, want)
 		}
 	}
 	e.mu.Lock()

@@ -52,6 +52,7 @@ const (
 	runFinished  = 1 << iota // the function has returned
 	runCancelled             // err is set
 	runDoneAsked             // Done has been called
+	runHasLocals             // the execution made local outputs
 )
 
 type ctxKey struct{}

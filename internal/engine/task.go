@@ -15,8 +15,9 @@ type Raw struct {
 	Slot uint32
 }
 
-// IsCell reports whether r names a cell rather than a task's output.
-func (r Raw) IsCell() bool { return r.Slot != 0 }
+// IsCell reports whether r names a cell rather than a task's output or a
+// local output.
+func (r Raw) IsCell() bool { return r.Slot != 0 && r.Slot&localBit == 0 }
 
 // IsZero reports whether r is the null Vc.
 func (r Raw) IsZero() bool { return r == Raw{} }

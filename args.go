@@ -186,11 +186,16 @@ func holdsLocal(v reflect.Value) bool {
 // checkNoLocal returns an error wrapping ErrNonLocalValue if v holds a
 // local Vc; where says what v is, for the message.
 func checkNoLocal[T any](v T, where string) error {
-	if !mayHoldVc(reflect.TypeFor[T]()) || !holdsLocal(reflect.ValueOf(&v).Elem()) {
+	if !mayHoldVc(reflect.TypeFor[T]()) || !valueHoldsLocal(v) {
 		return nil
 	}
 	return fmt.Errorf("%w (stored in %s)", ErrNonLocalValue, where)
 }
+
+// valueHoldsLocal is holdsLocal for a value of a type that mayHoldVc. It
+// takes v by value, so that only its own copy moves to the heap (reflect
+// needs an addressable value), not the caller's variable on every call.
+func valueHoldsLocal[T any](v T) bool { return holdsLocal(reflect.ValueOf(&v).Elem()) }
 
 // isVcType reports whether t is Vc or ResolvedVc (not a pointer to one).
 func isVcType(t reflect.Type) bool { return t.Kind() == reflect.Struct && t.Implements(rawVcType) }

@@ -76,7 +76,7 @@ func valueRun[K any, R any](fn func(context.Context, K) (R, error)) func(context
 		if err != nil {
 			return engine.Result{Err: err}
 		}
-		if mayHoldVc && holdsLocal(reflect.ValueOf(&r).Elem()) {
+		if mayHoldVc && valueHoldsLocal(r) {
 			return engine.Result{Err: errLocalResult}
 		}
 		return engine.Result{Value: r, Type: typ}

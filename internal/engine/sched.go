@@ -51,8 +51,8 @@ func (e *Engine) kickLocked(reserve int) {
 	go e.worker(e.stats.executions, time.Now())
 }
 
-// computingLocked returns how many threads hold a slot: those computing,
-// including workers that have not started yet.
+// computingLocked returns how many threads hold a slot and compute: workers
+// started but not yet running (searching) are not counted.
 func (e *Engine) computingLocked() int { return e.slots - e.free - e.searching }
 
 // Tasks that take less than shortTask on average, the engine's own work

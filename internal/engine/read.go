@@ -31,11 +31,9 @@ type levelWaiter struct {
 // whose cancellation also ends the read. The error is the task's error when the task
 // failed, or one of the engine's errors.
 func (e *Engine) Read(ctx context.Context, run *Run, r Raw) (any, error) {
-	if r.IsLocal() {
-		var err error
-		if r, err = e.localTarget(ctx, run, r); err != nil {
-			return nil, err
-		}
+	r, err := e.resolveLocal(ctx, run, r)
+	if err != nil {
+		return nil, err
 	}
 	e.mu.Lock()
 	x, err := e.beginReadLocked(run, r)

@@ -100,3 +100,30 @@ func TestGetFinalKeepsStates(t *testing.T) {
 		t.Fatal("a state's value was dropped")
 	}
 }
+
+// A reader that runs again, for another reason, after a value it reads was
+// dropped gets the value recomputed.
+func TestGetFinalThenTheReaderRunsAgain(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	input := cellar.NewState(e, "input", 3)
+	other := cellar.NewState(e, "other", 0)
+	producer := cellar.NewFunc1(e, "producer", func(ctx context.Context, _ int) ([]int, error) {
+		return make([]int, input.Get(ctx)), nil
+	})
+	reader := cellar.NewFunc1(e, "reader", func(ctx context.Context, _ int) (int, error) {
+		v, err := producer.Call(ctx, 0).Get(ctx)
+		return len(v) + other.Get(ctx), err
+	})
+	op := reader.CallOperation(ctx, 0)
+	if n, err := op.ReadStronglyConsistent(ctx); err != nil || n != 3 {
+		t.Fatal(n, err)
+	}
+	if _, err := producer.Call(ctx, 0).GetFinal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other.Set(10)
+	if n, err := op.ReadStronglyConsistent(ctx); err != nil || n != 13 {
+		t.Fatalf("reader = %d, %v after the producer's value was dropped; want 13", n, err)
+	}
+}

@@ -67,32 +67,35 @@ type args4[A, B, C, D comparable] struct {
 }
 
 // valueRun adapts a function returning a value: the value goes into a new
-// cell, the task's last.
-func valueRun[K any, R any](fn func(context.Context, K) (R, error)) func(context.Context, K) engine.Result {
+// cell, the task's last. The adapter is the engine's Func.Run itself, so
+// that an execution goes through no further layer to reach fn.
+func valueRun[K any, R any](fn func(context.Context, K) (R, error)) func(context.Context, any, *engine.Result) {
 	typ := typeFor[R]()
 	mayHoldVc := mayHoldVc(reflect.TypeFor[R]())
-	return func(ctx context.Context, k K) engine.Result {
-		r, err := fn(ctx, k)
-		if err != nil {
-			return engine.Result{Err: err}
+	return func(ctx context.Context, args any, res *engine.Result) {
+		r, err := fn(ctx, args.(K))
+		switch {
+		case err != nil:
+			res.Err = err
+		case mayHoldVc && valueHoldsLocal(r):
+			res.Err = errLocalResult
+		default:
+			res.Value, res.Type = r, typ
 		}
-		if mayHoldVc && valueHoldsLocal(r) {
-			return engine.Result{Err: errLocalResult}
-		}
-		return engine.Result{Value: r, Type: typ}
 	}
 }
 
 var errLocalResult = fmt.Errorf("%w (stored in the task's result)", ErrNonLocalValue)
 
 // vcRun adapts a function returning a Vc: the task's output points at it.
-func vcRun[K any, R any](fn func(context.Context, K) (Vc[R], error)) func(context.Context, K) engine.Result {
-	return func(ctx context.Context, k K) engine.Result {
-		v, err := fn(ctx, k)
+func vcRun[K any, R any](fn func(context.Context, K) (Vc[R], error)) func(context.Context, any, *engine.Result) {
+	return func(ctx context.Context, args any, res *engine.Result) {
+		v, err := fn(ctx, args.(K))
 		if err != nil {
-			return engine.Result{Err: err}
+			res.Err = err
+			return
 		}
-		return engine.Result{IsVc: true, Vc: v.r}
+		res.IsVc, res.Vc = true, v.r
 	}
 }
 

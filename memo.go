@@ -40,12 +40,12 @@ type memo[K comparable] struct {
 	resolves map[K]*engine.Task      // resolver tasks
 }
 
-func (m *memo[K]) init(e *Engine, name string, run func(context.Context, K) engine.Result, format func(K) string) {
+func (m *memo[K]) init(e *Engine, name string, run func(context.Context, any, *engine.Result), format func(K) string) {
 	m.e = e
 	m.tasks = make(map[K]*engine.Task)
 	m.fn = engine.Func{
 		Name:   name,
-		Run:    func(ctx context.Context, args any) engine.Result { return run(ctx, args.(K)) },
+		Run:    run,
 		Format: func(args any) string { return format(args.(K)) },
 	}
 	m.vcs = vcFieldsOf(reflect.TypeFor[K]())
@@ -167,12 +167,13 @@ func (m *memo[K]) step(ctx context.Context, k K) (engine.Raw, error) {
 
 // resolve is the resolver task's function, for calls with unresolved
 // arguments made outside any task: see step.
-func (m *memo[K]) resolve(ctx context.Context, args any) engine.Result {
+func (m *memo[K]) resolve(ctx context.Context, args any, res *engine.Result) {
 	r, err := m.step(ctx, args.(K))
 	if err != nil {
-		return engine.Result{Err: err}
+		res.Err = err
+		return
 	}
-	return engine.Result{IsVc: true, Vc: r}
+	res.IsVc, res.Vc = true, r
 }
 
 // key returns the task identity of k: the function name and the

@@ -52,7 +52,9 @@ var collectFunc = Func{
 	},
 }
 
-func init() { collectFunc.Run = runCollect } // runCollect refers to collectFunc
+func init() { // collect refers to collectFunc
+	collectFunc.Run = func(ctx context.Context, args any, res *Result) { *res = collect(ctx, args) }
+}
 
 // Emit records value, of type typ, as emitted by run's execution.
 func (e *Engine) Emit(run *Run, value any, typ *Type) error {
@@ -118,8 +120,8 @@ func (e *Engine) Collect(ctx context.Context, run *Run, r Raw, typ *Type, take b
 	return ct.outputRaw(e.id), nil
 }
 
-// runCollect is the function of a collect task.
-func runCollect(ctx context.Context, args any) Result {
+// collect is the function of a collect task.
+func collect(ctx context.Context, args any) Result {
 	k := args.(collectKey)
 	run := FromContext(ctx)
 	e := run.e

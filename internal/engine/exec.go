@@ -42,6 +42,11 @@ type execution struct {
 
 	cells []cell     // cells created by this execution
 	more  *execExtra // rarely needed state, allocated on first use
+
+	// res is what the function produced. It lives here, where the
+	// function fills it in place, because a Result passed to a function
+	// value by pointer would otherwise be allocated on every execution.
+	res Result
 }
 
 // execExtra holds what only some executions need.
@@ -153,25 +158,24 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 		x.report = &report{info: e.infoLocked(x.t)}
 	}
 	e.mu.Unlock()
-	var res Result
 	if e.observe || trace.IsEnabled() {
 		start := time.Now()
 		if x.report != nil {
 			x.report.start = start
 		}
-		res = e.observedCall(x, labels)
+		e.observedCall(x, labels)
 		d := time.Since(start)
-		x.nameErrors(&res)
+		x.nameErrors(&x.res)
 		e.mu.Lock()
 		if e.observe {
 			e.durations[x.t] = d
 		}
 	} else {
-		e.call(x, &res)
-		x.nameErrors(&res)
+		e.call(x, &x.res)
+		x.nameErrors(&x.res)
 		e.mu.Lock()
 	}
-	e.finishLocked(x, res)
+	e.finishLocked(x, x.res)
 }
 
 // report is what Options.OnExecute is told of an execution, gathered
@@ -229,7 +233,7 @@ func (e *Engine) call(x *execution, res *Result) {
 		}
 		e.finishLocked(x, *res)
 	}()
-	*res = x.t.fn.Run(x.run, x.t.args)
+	x.t.fn.Run(x.run, x.t.args, res)
 	if x.run.flags.Load()&runHasLocals != 0 {
 		e.runPendingLocals(x.run)
 	}

@@ -15,13 +15,13 @@ func BenchmarkReexec(b *testing.B) {
 	defer e.Close()
 	st := e.NewState(&Func{Name: "s", Format: func(any) string { return "" }}, "s", 0, intType)
 	var fn *Func
-	fn = &Func{Name: "f", Format: func(any) string { return "" }, Run: func(ctx context.Context, args any) Result {
+	fn = &Func{Name: "f", Format: func(any) string { return "" }, Run: func(ctx context.Context, args any, res *Result) {
 		run := FromContext(ctx)
 		v, err := run.Engine().Read(ctx, run, Raw{Eng: e.id, Task: st.id, Slot: 1})
 		if err != nil {
 			panic(err)
 		}
-		return Result{Value: v.(int) + 1, Type: intType}
+		*res = Result{Value: v.(int) + 1, Type: intType}
 	}}
 	t := e.NewTask(context.Background(), fn, 0)
 	th := &thread{holdsSlot: true}

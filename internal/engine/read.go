@@ -31,11 +31,17 @@ type levelWaiter struct {
 // whose cancellation also ends the read. The error is the task's error when the task
 // failed, or one of the engine's errors.
 func (e *Engine) Read(ctx context.Context, run *Run, r Raw) (any, error) {
-	r, err := e.resolveLocal(ctx, run, r)
-	if err != nil {
-		return nil, err
+	if r.IsLocal() {
+		var err error
+		if r, err = e.localTarget(ctx, run, r); err != nil {
+			return nil, err
+		}
 	}
 	e.mu.Lock()
+	if v, ok := e.readDoneLocked(ctx, run, r); ok {
+		e.mu.Unlock()
+		return v, nil
+	}
 	x, err := e.beginReadLocked(run, r)
 	if err != nil {
 		e.mu.Unlock()
@@ -46,6 +52,44 @@ func (e *Engine) Read(ctx context.Context, run *Run, r Raw) (any, error) {
 		e.mu.Unlock()
 	}()
 	return e.readLoopLocked(ctx, x, &r, 0) // task panics are recovered inside
+}
+
+// readDoneLocked is the common case of Read, taken without its checks and
+// bookkeeping when they cannot matter: a tracked read through the
+// execution's own context, not cancelled, of a cell (directly or as a
+// task's output) of a task that is up to date and below the reader. It
+// reports false, having changed nothing, for every other read, which
+// readLoopLocked then handles in full.
+func (e *Engine) readDoneLocked(ctx context.Context, run *Run, r Raw) (any, bool) {
+	x := run.x
+	if x == nil || ctx != context.Context(run) || run.e != e || e.closed ||
+		run.flags.Load()&runCancelled != 0 || x.finished ||
+		r.Eng != e.id || r.Task == 0 || int(r.Task) >= len(e.tasks) {
+		return nil, false
+	}
+	t := e.tasks[r.Task]
+	if t.st() != stDone || t.height >= x.t.height || t.height >= e.levelLocked() {
+		return nil, false
+	}
+	slot := r.Slot
+	if slot == 0 {
+		if t.out.err != nil || t.out.vc.Task != t.id {
+			return nil, false
+		}
+		slot = t.out.vc.Slot // the dependency stays on the output
+	} else if slot > uint32(len(t.cells)) { // metaSlot, a local output, a missing cell
+		return nil, false
+	}
+	if !t.hasCell(slot) { // a placeholder
+
+		return nil, false
+	}
+	c := &t.cells[slot-1]
+	if e.stats.evicted > 0 && c.evicted() {
+		return nil, false
+	}
+	e.recordDepLocked(x, dep{t: t, slot: r.Slot})
+	return c.value, true
 }
 
 // readForLocked reads r on behalf of run's execution, counted as a read in

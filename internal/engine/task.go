@@ -48,9 +48,12 @@ type Result struct {
 type Func struct {
 	// Name identifies the function; it is part of every task's identity.
 	Name string
-	// Run executes the function for args. ctx is the execution's context:
-	// reads made through it are tracked.
-	Run func(ctx context.Context, args any) Result
+	// Run executes the function for args and stores what it produced in
+	// res, which is zero on entry. ctx is the execution's context: reads
+	// made through it are tracked. Filling res in place, rather than
+	// returning a Result, saves copying one through every layer of the
+	// call on the path of each execution.
+	Run func(ctx context.Context, args any, res *Result)
 	// Format renders args for debug names, without the function name or
 	// parentheses.
 	Format func(args any) string

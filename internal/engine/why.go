@@ -125,23 +125,21 @@ func (e *Engine) DebugName(r Raw) (string, error) {
 // observedCall runs x's function inside a runtime/trace region while a
 // trace is recorded and, when the engine observes, with pprof labels
 // naming the function; labels is as for executeLocked.
-func (e *Engine) observedCall(x *execution, labels context.Context) Result {
+func (e *Engine) observedCall(x *execution, labels context.Context) {
 	f := x.t.fn
 	if trace.IsEnabled() {
 		defer trace.StartRegion(x.run, "cellar "+f.Name).End()
 	}
-	var res Result
 	if !e.observe {
-		e.call(x, &res)
-		return res
+		e.call(x, &x.res)
+		return
 	}
 	if labels == nil {
 		labels = x.parent.t.fn.labels()
 	}
 	pprof.SetGoroutineLabels(f.labels())
 	defer pprof.SetGoroutineLabels(labels)
-	e.call(x, &res)
-	return res
+	e.call(x, &x.res)
 }
 
 // labels returns a context carrying the pprof labels of f's executions.

@@ -117,15 +117,15 @@ func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution 
 	return x
 }
 
-// nameErrors records the task's name when res may become an error. It
+// nameErrors records the task's name when its result may become an error. It
 // formats the task's arguments, whose methods may call into the engine, so
 // it is called without holding Engine.mu.
-func (x *execution) nameErrors(res *Result) {
-	if res.Err != nil || res.IsVc {
+func (x *execution) nameErrors() {
+	if x.res.Err != nil || x.res.IsVc {
 		x.name = x.t.Name()
 	}
-	if res.Err != nil {
-		res.Err, x.msg = errorMessage(res.Err)
+	if x.res.Err != nil {
+		x.res.Err, x.msg = errorMessage(x.res.Err)
 	}
 }
 
@@ -165,17 +165,17 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 		}
 		e.observedCall(x, labels)
 		d := time.Since(start)
-		x.nameErrors(&x.res)
+		x.nameErrors()
 		e.mu.Lock()
 		if e.observe {
 			e.durations[x.t] = d
 		}
 	} else {
-		e.call(x, &x.res)
-		x.nameErrors(&x.res)
+		e.call(x)
+		x.nameErrors()
 		e.mu.Lock()
 	}
-	e.finishLocked(x, x.res)
+	e.finishLocked(x)
 }
 
 // report is what Options.OnExecute is told of an execution, gathered
@@ -189,10 +189,10 @@ type report struct {
 // report is made once the task is done, with mu released and the thread's
 // slot given back as a blocked read does, so that the callback may read
 // Vcs (even of that task) without waiting for itself.
-func (e *Engine) finishLocked(x *execution, res Result) {
-	rep, t, th := x.report, x.t, x.th
+func (e *Engine) finishLocked(x *execution) {
+	rep, t, th, err := x.report, x.t, x.th, x.res.Err
 	x.report = nil
-	e.completeLocked(x, res) // frees x
+	e.completeLocked(x) // frees x
 	if rep == nil {
 		return
 	}
@@ -202,38 +202,37 @@ func (e *Engine) finishLocked(x *execution, res Result) {
 	e.mu.Unlock()
 	rep.info.name(t)
 	e.onExecute(Execution{Task: t, Name: rep.info.Name, Thread: th.id, Start: rep.start, Duration: end.Sub(rep.start),
-		Info: rep.info, Err: res.Err, Internal: t.fn == &collectFunc})
+		Info: rep.info, Err: err, Internal: t.fn == &collectFunc})
 	e.mu.Lock()
 	e.reporting--
 	e.resumeSlotLocked(th)
 	e.settleLocked()
 }
 
-// call stores in res what x's function returns, or the error of its
-// panic. It fills res in place because a Result is large, and this is the
-// path of every execution. One deferred call handles both ways a function
+// call stores in x.res what x's function returns, or the error of its
+// panic. One deferred call handles both ways a function
 // can end without returning: a panic, recovered, and runtime.Goexit, which
 // cannot be: x then fails with ErrGoexit, completed here, and mu is left
 // held as executeLocked would leave it (see there).
-func (e *Engine) call(x *execution, res *Result) {
+func (e *Engine) call(x *execution) {
 	returned := false
 	defer func() {
 		if returned {
 			return
 		}
 		if r := recover(); r != nil {
-			*res = Result{Err: panicError(r)}
+			x.res = Result{Err: panicError(r)}
 			return
 		}
-		*res = Result{Err: ErrGoexit}
-		x.nameErrors(res)
+		x.res = Result{Err: ErrGoexit}
+		x.nameErrors()
 		e.mu.Lock()
 		if e.observe && x.report != nil {
 			e.durations[x.t] = time.Since(x.report.start)
 		}
-		e.finishLocked(x, *res)
+		e.finishLocked(x)
 	}()
-	x.t.fn.Run(x.run, x.t.args, res)
+	x.t.fn.Run(x.run, x.t.args, &x.res)
 	if x.run.flags.Load()&runHasLocals != 0 {
 		e.runPendingLocals(x.run)
 	}
@@ -244,7 +243,7 @@ func panicError(r any) error { return &PanicError{Value: r, Stack: debug.Stack()
 
 // completeLocked stores what x produced, invalidates the readers of
 // everything that changed, and wakes whoever waits for the task.
-func (e *Engine) completeLocked(x *execution, res Result) {
+func (e *Engine) completeLocked(x *execution) {
 	t := x.t
 	abandoned := x.run.Err() != nil
 	x.finished = true
@@ -265,8 +264,10 @@ func (e *Engine) completeLocked(x *execution, res Result) {
 	if abandoned && !x.reexec {
 		e.discardLocked(x)
 	} else if !e.closed {
-		e.storeLocked(x, res)
-		e.recheckBackReadersLocked(t)
+		e.storeLocked(x)
+		if len(e.backReaders) > 0 {
+			e.recheckBackReadersLocked(t)
+		}
 	}
 	e.wakeTaskLocked(t)
 	e.wakeLevelLocked()
@@ -285,9 +286,6 @@ func (e *Engine) completeLocked(x *execution, res Result) {
 // them any more, so their read would now succeed. Readers still in a cycle
 // with t keep their error until an input changes, like any result.
 func (e *Engine) recheckBackReadersLocked(t *Task) {
-	if len(e.backReaders) == 0 {
-		return
-	}
 	back, ok := e.backReaders[t]
 	if !ok {
 		return
@@ -369,8 +367,8 @@ func (e *Engine) newRunLocked() *Run {
 	return r
 }
 
-func (e *Engine) storeLocked(x *execution, res Result) {
-	t := x.t
+func (e *Engine) storeLocked(x *execution) {
+	t, res := x.t, &x.res
 	var out output
 	changed := false
 	switch {

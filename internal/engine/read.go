@@ -28,20 +28,28 @@ type levelWaiter struct {
 
 // Read returns the value r points at, on behalf of the running execution of
 // run, and records the dependency. ctx is run, or a context derived from it
-// whose cancellation also ends the read. The error is the task's error when the task
-// failed, or one of the engine's errors.
+// whose cancellation also ends the read. The error is the task's error when
+// the task failed, or one of the engine's errors.
 func (e *Engine) Read(ctx context.Context, run *Run, r Raw) (any, error) {
-	if r.IsLocal() {
-		var err error
-		if r, err = e.localTarget(ctx, run, r); err != nil {
-			return nil, err
+	if !r.IsLocal() {
+		e.mu.Lock()
+		if v, ok := e.readDoneLocked(ctx, run, r); ok {
+			e.mu.Unlock()
+			return v, nil
 		}
+		e.mu.Unlock()
+	}
+	return e.readSlow(ctx, run, r)
+}
+
+// readSlow is Read in full. It is kept out of Read so that the common case
+// does not pay for its frame and deferred call.
+func (e *Engine) readSlow(ctx context.Context, run *Run, r Raw) (any, error) {
+	r, err := e.resolveLocal(ctx, run, r)
+	if err != nil {
+		return nil, err
 	}
 	e.mu.Lock()
-	if v, ok := e.readDoneLocked(ctx, run, r); ok {
-		e.mu.Unlock()
-		return v, nil
-	}
 	x, err := e.beginReadLocked(run, r)
 	if err != nil {
 		e.mu.Unlock()

@@ -131,7 +131,7 @@ func (e *Engine) observedCall(x *execution, labels context.Context) {
 		defer trace.StartRegion(x.run, "cellar "+f.Name).End()
 	}
 	if !e.observe {
-		e.call(x, &x.res)
+		e.call(x)
 		return
 	}
 	if labels == nil {
@@ -139,7 +139,7 @@ func (e *Engine) observedCall(x *execution, labels context.Context) {
 	}
 	pprof.SetGoroutineLabels(f.labels())
 	defer pprof.SetGoroutineLabels(labels)
-	e.call(x, &x.res)
+	e.call(x)
 }
 
 // labels returns a context carrying the pprof labels of f's executions.

@@ -203,8 +203,12 @@ func (e *Engine) addTaskLocked(fn *Func, args any) *Task {
 // not running or done is scheduled, and a fresh task is kept alive at least
 // as long as the caller (the calling task's execution, or ctx when called
 // from outside any task).
+//
+// A task that has completed once is done, dirty or re-executing from then
+// on (only a fresh phase can be abandoned, which returns a task to stNew),
+// so a call of it needs nothing but counting, and no lock.
 func (e *Engine) Touch(ctx context.Context, t *Task) {
-	if s := t.st(); s == stDone || s == stDirty {
+	if t.settled.Load() {
 		e.stats.reused.Add(1)
 		return
 	}
@@ -337,6 +341,7 @@ func (e *Engine) NewState(fn *Func, name any, value any, typ *Type) *Task {
 	t.cells = t.inlCell[:]
 	t.out = output{vc: Raw{Eng: e.id, Task: t.id, Slot: 1}}
 	t.setSt(stDone)
+	t.settled.Store(true)
 	e.stats.tasks++
 	return t
 }

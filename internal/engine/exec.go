@@ -452,6 +452,7 @@ func (e *Engine) storeLocked(x *execution) {
 	}
 	if !x.reexec {
 		e.endFreshPhaseLocked(t)
+		t.settled.Store(true)
 	}
 	t.setSt(stDone)
 	if x.dirtyAgain {

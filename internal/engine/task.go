@@ -76,10 +76,11 @@ const (
 const noHeap = -1
 
 // Task is one node of the graph: a function applied to arguments, or a State.
-// All fields are guarded by Engine.mu except state, which is also loaded
-// atomically on the call fast path.
+// All fields are guarded by Engine.mu except settled, which the call fast
+// path loads without it.
 type Task struct {
-	state    atomic.Uint32 // a taskState
+	state    taskState
+	settled  atomic.Bool // it has completed once, and so is never fresh again
 	id       uint32
 	height   int32
 	heapIdx  int32
@@ -118,8 +119,8 @@ func (t *Task) setWhy(w Why) {
 	t.whyKind, t.whyTask, t.whySlot = w.Kind, w.task, w.slot
 }
 
-func (t *Task) st() taskState          { return taskState(t.state.Load()) }
-func (t *Task) setSt(s taskState)      { t.state.Store(uint32(s)) }
+func (t *Task) st() taskState          { return t.state }
+func (t *Task) setSt(s taskState)      { t.state = s }
 func (t *Task) freshRunning() bool     { return t.st() == stRunning && !t.exec.reexec }
 func (t *Task) inFreshPhase() bool     { return t.st() == stQueued || t.freshRunning() }
 func (t *Task) outputRaw(e uint32) Raw { return Raw{Eng: e, Task: t.id} }

@@ -372,6 +372,18 @@ func (e *Engine) newRunLocked() *Run {
 
 func (e *Engine) storeLocked(x *execution) {
 	t, res := x.t, &x.res
+	if res.Err == nil && !res.IsVc && len(x.cells) == 0 && t.meta == nil && x.more == nil &&
+		len(t.cells) == 1 && t.cells[0].typ != nil && t.out == (output{vc: Raw{Eng: e.id, Task: t.id, Slot: 1}}) {
+		// The common case of a task with one cell that ran before and
+		// returns a value again: update the cell in place. The output
+		// is the cell, so its readers depend on the value too.
+		changed := e.updateCellLocked(x, &t.cells[0])
+		if changed && len(t.outReaders) > 0 {
+			e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
+		}
+		e.finishStoreLocked(x, changed)
+		return
+	}
 	var out output
 	changed := false
 	switch {
@@ -391,16 +403,11 @@ func (e *Engine) storeLocked(x *execution) {
 		}
 	}
 	if res.Err == nil && !res.IsVc && len(x.cells) == 0 && len(t.cells) == 1 && t.cells[0].typ != nil {
-		// The common case of a task with one cell that ran before:
-		// update it in place.
-		oc := &t.cells[0]
+		// One cell that ran before, but the output or the collectibles
+		// change too.
 		out.vc = Raw{Eng: e.id, Task: t.id, Slot: 1}
-		if oc.evicted() && x.evictOnly && !x.dirtyAgain && oc.typ == res.Type {
-			oc.value = res.Value // recomputed as it was
-		} else if oc.typ != res.Type || oc.evicted() || !res.Type.Equal(oc.value, res.Value) {
-			oc.value, oc.typ = res.Value, res.Type
+		if e.updateCellLocked(x, &t.cells[0]) {
 			changed = true
-			e.markReadersLocked(oc.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: 1})
 			if out.equal(t.out) {
 				e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
 			}
@@ -439,8 +446,31 @@ func (e *Engine) storeLocked(x *execution) {
 	if (t.meta != nil || x.more != nil) && e.storeMetaLocked(x, retargeted || x.diverged || x.cursor < len(x.old)) && t.execs > 0 {
 		changed = true
 	}
-	e.finishDepsLocked(x)
+	e.finishStoreLocked(x, changed)
+}
 
+// updateCellLocked stores x's value in oc, the only cell of x's task, and
+// reports whether it changed; if it did, the readers of the cell are marked
+// dirty (those of the output are the caller's business).
+func (e *Engine) updateCellLocked(x *execution, oc *cell) bool {
+	t, res := x.t, &x.res
+	if oc.evicted() && x.evictOnly && !x.dirtyAgain && oc.typ == res.Type {
+		oc.value = res.Value // recomputed as it was
+		return false
+	}
+	if oc.typ == res.Type && !oc.evicted() && res.Type.Equal(oc.value, res.Value) {
+		return false
+	}
+	oc.value, oc.typ = res.Value, res.Type
+	e.markReadersLocked(oc.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: 1})
+	return true
+}
+
+// finishStoreLocked ends the store of x's results: the dependencies, the
+// counters, and the task's state. changed reports whether any result did.
+func (e *Engine) finishStoreLocked(x *execution, changed bool) {
+	t := x.t
+	e.finishDepsLocked(x)
 	t.exec = nil
 	t.execs++
 	e.stats.executions++

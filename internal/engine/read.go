@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 )
 
 // maxInlineDepth bounds how deeply a goroutine runs tasks inline, so that a
@@ -686,7 +687,7 @@ func (e *Engine) levelWaitLocked(ctx context.Context, x *execution, t *Task, slo
 		return nil
 	}
 	lw := &levelWaiter{h: t.height, ch: make(chan struct{})}
-	e.levelWaiters = append(e.levelWaiters, lw)
+	e.addLevelWaiterLocked(lw)
 	// Whatever waits for x must stay above x, or the level could never
 	// pass t.
 	e.raiseWaitersLocked(x.t)
@@ -701,22 +702,38 @@ func (e *Engine) levelWaitLocked(ctx context.Context, x *execution, t *Task, slo
 	return err
 }
 
-// wakeLevelLocked wakes the level waiters the current level has passed.
+func (e *Engine) addLevelWaiterLocked(lw *levelWaiter) {
+	if len(e.levelWaiters) == 0 || lw.h < e.levelWaitMin {
+		e.levelWaitMin = lw.h
+	}
+	e.levelWaiters = append(e.levelWaiters, lw)
+}
+
+// wakeLevelLocked wakes the level waiters the current level has passed. It
+// is called whenever a task completes; levelWaitMin spares it the look at
+// every waiter while the level is below them all, as it is through most of
+// a long recomputation that a strongly consistent read waits for.
 func (e *Engine) wakeLevelLocked() {
 	if len(e.levelWaiters) == 0 {
 		return
 	}
 	l := e.levelLocked()
+	if l <= e.levelWaitMin {
+		return
+	}
 	kept := e.levelWaiters[:0]
+	low := int32(math.MaxInt32)
 	for _, lw := range e.levelWaiters {
 		if l > lw.h {
 			close(lw.ch)
 		} else {
 			kept = append(kept, lw)
+			low = min(low, lw.h)
 		}
 	}
 	clear(e.levelWaiters[len(kept):])
 	e.levelWaiters = kept
+	e.levelWaitMin = low
 }
 
 // raiseLocked raises t's height to at least h, and the heights of everything

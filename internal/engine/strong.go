@@ -61,7 +61,7 @@ func (e *Engine) readStrong(ctx context.Context, r Raw, resolveOnly bool) (v any
 					continue
 				}
 				lw := &levelWaiter{h: t.height, ch: make(chan struct{})}
-				e.levelWaiters = append(e.levelWaiters, lw)
+				e.addLevelWaiterLocked(lw)
 				err := e.blockOutsideLocked(ctx, lw.ch)
 				e.removeLevelWaiterLocked(lw)
 				if err != nil {

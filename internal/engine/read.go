@@ -97,7 +97,11 @@ func (e *Engine) readDoneLocked(ctx context.Context, run *Run, r Raw) (any, bool
 	if e.stats.evicted > 0 && c.evicted() {
 		return nil, false
 	}
-	e.recordDepLocked(x, dep{t: t, slot: r.Slot})
+	if d := (dep{t: t, slot: r.Slot}); !x.diverged && x.cursor < len(x.old) && x.old[x.cursor] == d {
+		x.cursor++ // the read the previous execution made here
+	} else {
+		e.recordDepLocked(x, d)
+	}
 	return c.value, true
 }
 

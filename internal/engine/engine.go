@@ -69,7 +69,7 @@ type Engine struct {
 	// Waiting; see read.go and strong.go.
 	taskWaiters   map[*Task][]*waiter
 	levelWaiters  []*levelWaiter
-	levelWaitMin  int32 // no level waiter waits for a height below it
+	levelWaitMin  int32                // no level waiter waits for a height below it
 	strongReaders int                  // strongly consistent reads and WaitIdle calls in progress
 	pending       []func()             // edits deferred while strongReaders > 0
 	pendingState  map[*Task]pendingSet // the latest deferred value of each state

@@ -210,10 +210,10 @@ func (e *Engine) finishLocked(x *execution) {
 }
 
 // call stores in x.res what x's function returns, or the error of its
-// panic. One deferred call handles both ways a function
-// can end without returning: a panic, recovered, and runtime.Goexit, which
-// cannot be: x then fails with ErrGoexit, completed here, and mu is left
-// held as executeLocked would leave it (see there).
+// panic. One deferred call handles both ways a function can end without
+// returning: a panic, recovered, and runtime.Goexit, which cannot be: x
+// then fails with ErrGoexit, completed here, and mu is left held as
+// executeLocked would leave it (see there).
 func (e *Engine) call(x *execution) {
 	returned := false
 	defer func() {

@@ -90,7 +90,6 @@ func (e *Engine) readDoneLocked(ctx context.Context, run *Run, r Raw) (any, bool
 		return nil, false
 	}
 	if !t.hasCell(slot) { // a placeholder
-
 		return nil, false
 	}
 	c := &t.cells[slot-1]
@@ -706,6 +705,8 @@ func (e *Engine) levelWaitLocked(ctx context.Context, x *execution, t *Task, slo
 	return err
 }
 
+// addLevelWaiterLocked registers lw. Waiters leave without updating
+// levelWaitMin, which so stays a lower bound rather than the minimum.
 func (e *Engine) addLevelWaiterLocked(lw *levelWaiter) {
 	if len(e.levelWaiters) == 0 || lw.h < e.levelWaitMin {
 		e.levelWaitMin = lw.h

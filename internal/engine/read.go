@@ -70,8 +70,11 @@ func (e *Engine) readSlow(ctx context.Context, run *Run, r Raw) (any, error) {
 // reports false, having changed nothing, for every other read, which
 // readLoopLocked then handles in full.
 func (e *Engine) readDoneLocked(ctx context.Context, run *Run, r Raw) (any, bool) {
+	if run.e != e { // run.x is guarded by another engine's lock
+		return nil, false
+	}
 	x := run.x
-	if x == nil || ctx != context.Context(run) || run.e != e || e.closed ||
+	if x == nil || ctx != context.Context(run) || e.closed ||
 		run.flags.Load()&runCancelled != 0 || x.finished ||
 		r.Eng != e.id || r.Task == 0 || int(r.Task) >= len(e.tasks) {
 		return nil, false

@@ -128,3 +128,35 @@ func TestReadWaitsForPendingWorkBelow(t *testing.T) {
 		t.Fatalf("x's executions read %v of second, want the new value 1 from the first", seen)
 	}
 }
+
+// Reading through another engine's Run fails with ErrForeign, and looks at
+// nothing of that Run's execution, which the other engine changes under its
+// own lock (the race detector checks this).
+func TestReadThroughAnotherEnginesRun(t *testing.T) {
+	a, b := New(Options{Workers: 1}), New(Options{Workers: 1})
+	defer a.Close()
+	defer b.Close()
+	ctx := context.Background()
+	blank := func(any) string { return "" }
+	st := b.NewState(&Func{Name: "s", Format: blank}, "s", 0, intType)
+	done := make(chan error, 1)
+	tk := a.NewTask(ctx, &Func{Name: "f", Format: blank, Run: func(ctx context.Context, _ any, res *Result) {
+		run := FromContext(ctx)
+		go func() {
+			var err error
+			for range 100 {
+				if _, err = b.Read(run, run, Raw{Eng: b.id, Task: st.id, Slot: 1}); !errors.Is(err, ErrForeign) {
+					break
+				}
+			}
+			done <- err
+		}()
+		*res = Result{Value: 1, Type: intType}
+	}}, 0)
+	if _, err := a.ReadStrong(ctx, tk.outputRaw(a.id)); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, ErrForeign) {
+		t.Fatalf("err = %v, want ErrForeign", err)
+	}
+}

@@ -220,6 +220,19 @@ func BenchmarkFanIn(b *testing.B) {
 	}
 }
 
+// sumAll reads every Vc, in order, and adds up the values.
+func sumAll(ctx context.Context, vcs []cellar.Vc[int]) (int, error) {
+	total := 0
+	for _, vc := range vcs {
+		v, err := vc.Get(ctx)
+		if err != nil {
+			return 0, err
+		}
+		total += v
+	}
+	return total, nil
+}
+
 func BenchmarkFanOut(b *testing.B) {
 	for _, n := range sizes {
 		b.Run(fmt.Sprint("N=", n), func(b *testing.B) {
@@ -235,15 +248,7 @@ func BenchmarkFanOut(b *testing.B) {
 				for i := range vcs {
 					vcs[i] = reader.Call(ctx, i)
 				}
-				total := 0
-				for _, vc := range vcs {
-					v, err := vc.Get(ctx)
-					if err != nil {
-						return 0, err
-					}
-					total += v
-				}
-				return total, nil
+				return sumAll(ctx, vcs)
 			})
 			root := sum.CallOperation(ctx, n)
 			if _, err := root.ReadStronglyConsistent(ctx); err != nil {
@@ -346,15 +351,7 @@ func BenchmarkParallelFanOut(b *testing.B) {
 				for i := range vcs {
 					vcs[i] = work.Call(ctx, i)
 				}
-				total := 0
-				for _, vc := range vcs {
-					v, err := vc.Get(ctx)
-					if err != nil {
-						return 0, err
-					}
-					total += v
-				}
-				return total, nil
+				return sumAll(ctx, vcs)
 			})
 			root := sum.CallOperation(ctx, 64)
 			if _, err := root.ReadStronglyConsistent(ctx); err != nil {

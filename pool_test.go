@@ -50,15 +50,7 @@ func fanOutWithRendezvous(t *testing.T, n int) (*cellar.Engine, *cellar.State[in
 			vcs = append(vcs, tiny.Call(ctx, i))
 		}
 		vcs = append(vcs, meet.Call(ctx, 0), meet.Call(ctx, 1))
-		total := 0
-		for _, vc := range vcs {
-			v, err := vc.Get(ctx)
-			if err != nil {
-				return 0, err
-			}
-			total += v
-		}
-		return total, nil
+		return sumAll(ctx, vcs)
 	})
 	return e, in, root.CallOperation(context.Background(), n)
 }

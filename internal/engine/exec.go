@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"runtime/debug"
 	"runtime/trace"
 	"time"
@@ -70,24 +69,6 @@ func (x *execution) extra() *execExtra {
 // Err is the error of x's context: why it was cancelled, if it was.
 func (x *execution) Err() error { return x.run.Err() }
 
-// cancelExecLocked abandons x: its context is cancelled, and the fresh tasks
-// it called or waits for lose its interest.
-func (e *Engine) cancelExecLocked(x *execution, err error) {
-	if !x.run.cancel(err) {
-		return
-	}
-	if x.more == nil {
-		return
-	}
-	for _, h := range x.more.owned {
-		e.releaseLocked(h)
-	}
-	x.more.owned = nil
-	for _, h := range x.more.waitOn {
-		e.releaseLocked(h)
-	}
-}
-
 // startLocked turns t into a running execution on thread th. parent is the
 // execution that runs it inline, or nil on a worker's top level.
 func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution {
@@ -115,32 +96,6 @@ func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution 
 	t.exec = x
 	e.running++
 	return x
-}
-
-// nameErrors records the task's name when its result may become an error. It
-// formats the task's arguments, whose methods may call into the engine, so
-// it is called without holding Engine.mu.
-func (x *execution) nameErrors() {
-	if x.res.Err != nil || x.res.IsVc {
-		x.name = x.t.Name()
-	}
-	if x.res.Err != nil {
-		x.res.Err, x.msg = errorMessage(x.res.Err)
-	}
-}
-
-// errorMessage returns err's message, by which a re-execution's error is
-// compared with the previous one. An Error method that panics (a typed nil
-// pointer, say) must not crash an engine goroutine: such an error is
-// wrapped in one whose message says so.
-func errorMessage(err error) (safe error, msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			safe = &BrokenError{Err: err, Panic: r}
-			msg = safe.Error()
-		}
-	}()
-	return err, err.Error()
 }
 
 // executeLocked runs x's function with mu released, and completes it.
@@ -241,89 +196,76 @@ func (e *Engine) call(x *execution) {
 
 func panicError(r any) error { return &PanicError{Value: r, Stack: debug.Stack()} }
 
-// completeLocked stores what x produced, invalidates the readers of
-// everything that changed, and wakes whoever waits for the task.
-func (e *Engine) completeLocked(x *execution) {
-	t := x.t
-	abandoned := x.run.Err() != nil
-	x.finished = true
-	x.run.finish()
-	e.running--
-	if x.reexec {
-		e.runningRe.remove(t)
+// nameErrors records the task's name when its result may become an error. It
+// formats the task's arguments, whose methods may call into the engine, so
+// it is called without holding Engine.mu.
+func (x *execution) nameErrors() {
+	if x.res.Err != nil || x.res.IsVc {
+		x.name = x.t.Name()
 	}
-	if x.more != nil && !abandoned {
-		for _, h := range x.more.owned {
-			if !h.released && h.t.phase == h.phase {
-				// The caller finished normally: what it called must
-				// complete.
-				h.t.pinned = true
-			}
-		}
+	if x.res.Err != nil {
+		x.res.Err, x.msg = errorMessage(x.res.Err)
 	}
-	if abandoned && !x.reexec {
-		e.discardLocked(x)
-	} else if !e.closed {
-		e.storeLocked(x)
-		if len(e.backReaders) > 0 {
-			e.recheckBackReadersLocked(t)
-		}
-	}
-	e.wakeTaskLocked(t)
-	e.wakeLevelLocked()
-	inline := x.parent != nil
-	e.freeExecLocked(x)
-	if inline {
-		// An inline execution ends inside its reader; nobody else is
-		// about to look for the work it may have made runnable.
-		e.kickLocked(0)
-	}
-	e.settleLocked()
 }
 
-// recheckBackReadersLocked marks dirty the tasks whose read of t closed a
-// cycle that t's latest execution no longer closes: t does not depend on
-// them any more, so their read would now succeed. Readers still in a cycle
-// with t keep their error until an input changes, like any result.
-func (e *Engine) recheckBackReadersLocked(t *Task) {
-	back, ok := e.backReaders[t]
-	if !ok {
+// errorMessage returns err's message, by which a re-execution's error is
+// compared with the previous one. An Error method that panics (a typed nil
+// pointer, say) must not crash an engine goroutine: such an error is
+// wrapped in one whose message says so.
+func errorMessage(err error) (safe error, msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			safe = &BrokenError{Err: err, Panic: r}
+			msg = safe.Error()
+		}
+	}()
+	return err, err.Error()
+}
+
+// cancelExecLocked abandons x: its context is cancelled, and the fresh tasks
+// it called or waits for lose its interest.
+func (e *Engine) cancelExecLocked(x *execution, err error) {
+	if !x.run.cancel(err) {
 		return
 	}
-	for _, id := range back {
-		if r := e.tasks[id]; !e.dependsOnLocked(t, r) {
-			e.markDirtyLocked(r, Why{Kind: WhyCycleGone, task: t.id})
-		}
+	if x.more == nil {
+		return
+	}
+	for _, h := range x.more.owned {
+		e.releaseLocked(h)
+	}
+	x.more.owned = nil
+	for _, h := range x.more.waitOn {
+		e.releaseLocked(h)
 	}
 }
 
-// dependsOnLocked reports whether t reads r, directly or transitively,
-// through recorded edges. Every edge leads to a greater height, so the
-// search never looks at tasks at or above t's height.
-func (e *Engine) dependsOnLocked(t, r *Task) bool {
-	if t == r {
-		return true
+// discardLocked forgets an abandoned fresh execution: its task goes back to
+// stNew as if it had never run, and whoever saw one of its cells re-runs.
+func (e *Engine) discardLocked(x *execution) {
+	t := x.t
+	for _, d := range x.recorded() {
+		e.removeReaderLocked(d, t.id)
 	}
-	seen := map[*Task]bool{r: true}
-	stack := []*Task{r}
-	found := false
-	visit := func(id uint32) {
-		m := e.tasks[id]
-		if m == t {
-			found = true
-		}
-		if found || seen[m] || m.height >= t.height {
-			return
-		}
-		seen[m] = true
-		stack = append(stack, m)
+	for i := range x.cells {
+		e.markReadersLocked(x.cells[i].readers, nil, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)})
 	}
-	for len(stack) > 0 && !found {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		n.forReaders(visit)
+	t.exec = nil
+	e.endFreshPhaseLocked(t)
+	t.setSt(stNew)
+}
+
+// NewCell stores value in the next cell of the running execution of run and
+// returns the cell's Raw.
+func (e *Engine) NewCell(run *Run, value any, typ *Type) (Raw, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x := run.x
+	if x == nil {
+		return Raw{}, ErrTaskReturned
 	}
-	return found
+	x.cells = append(x.cells, cell{value: value, typ: typ})
+	return Raw{Eng: e.id, Task: x.t.id, Slot: uint32(len(x.cells))}, nil
 }
 
 // newExecLocked returns a zeroed execution, reusing a finished one when it
@@ -368,268 +310,4 @@ func (e *Engine) newRunLocked() *Run {
 	e.runs = e.runs[1:]
 	r.e = e
 	return r
-}
-
-func (e *Engine) storeLocked(x *execution) {
-	t, res := x.t, &x.res
-	if res.Err == nil && !res.IsVc && len(x.cells) == 0 && t.meta == nil && x.more == nil &&
-		len(t.cells) == 1 && t.cells[0].typ != nil && t.out == (output{vc: Raw{Eng: e.id, Task: t.id, Slot: 1}}) {
-		// The common case of a task with one cell that ran before and
-		// returns a value again: update the cell in place. The output
-		// is the cell, so its readers depend on the value too.
-		changed := e.updateCellLocked(x, &t.cells[0])
-		if changed && len(t.outReaders) > 0 {
-			e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
-		}
-		e.finishStoreLocked(x, changed)
-		return
-	}
-	var out output
-	changed := false
-	switch {
-	case res.Err != nil:
-		out.err = &TaskError{Task: x.name, Err: res.Err, msg: x.msg}
-	case res.IsVc:
-		if res.Vc.IsLocal() {
-			err := fmt.Errorf("%w (returned as the task's result)", ErrNonLocalValue)
-			out.err = &TaskError{Task: x.name, Err: err, msg: err.Error()}
-		} else if err := e.checkRawLocked(res.Vc); err != nil {
-			out.err = &TaskError{Task: x.name, Err: err, msg: err.Error()}
-		} else if res.Vc == t.outputRaw(e.id) {
-			cyc := &CycleError{names: []string{x.name, x.name}} // named outside mu
-			out.err = &TaskError{Task: x.name, Err: cyc, msg: cyc.Error()}
-		} else {
-			out.vc = res.Vc
-		}
-	}
-	if res.Err == nil && !res.IsVc && len(x.cells) == 0 && len(t.cells) == 1 && t.cells[0].typ != nil {
-		// One cell that ran before, but the output or the collectibles
-		// change too.
-		out.vc = Raw{Eng: e.id, Task: t.id, Slot: 1}
-		if e.updateCellLocked(x, &t.cells[0]) {
-			changed = true
-			if out.equal(t.out) {
-				e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
-			}
-		}
-	} else {
-		newCells := x.cells
-		if res.Err == nil && !res.IsVc {
-			if len(newCells) == 0 && len(t.cells) == 0 {
-				newCells = t.inlCell[:0:1]
-			}
-			newCells = append(newCells, cell{value: res.Value, typ: res.Type})
-			out.vc = Raw{Eng: e.id, Task: t.id, Slot: uint32(len(newCells))}
-		}
-		var outCell int
-		if out.err == nil && out.vc.Task == t.id {
-			outCell = int(out.vc.Slot)
-		}
-		var outCellChanged bool
-		changed, outCellChanged = e.replaceCellsLocked(t, newCells, outCell, x.evictOnly && !x.dirtyAgain)
-		if outCellChanged && out.equal(t.out) {
-			// Readers through the output depend on the value of
-			// the own cell it points at (see readLoopLocked).
-			e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
-		}
-	}
-	if !out.equal(t.out) {
-		if t.execs > 0 {
-			changed = true
-		}
-		e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
-	}
-	// Collect tasks follow a returned Vc to its task: another task there
-	// changes what t collects, as a changed list of reads does.
-	retargeted := (out.err != nil) != (t.out.err != nil) || out.vc.Task != t.out.vc.Task
-	t.out = out
-	if (t.meta != nil || x.more != nil) && e.storeMetaLocked(x, retargeted || x.diverged || x.cursor < len(x.old)) && t.execs > 0 {
-		changed = true
-	}
-	e.finishStoreLocked(x, changed)
-}
-
-// updateCellLocked stores x's value in oc, the only cell of x's task, and
-// reports whether it changed; if it did, the readers of the cell are marked
-// dirty (those of the output are the caller's business).
-func (e *Engine) updateCellLocked(x *execution, oc *cell) bool {
-	t, res := x.t, &x.res
-	if oc.evicted() && x.evictOnly && !x.dirtyAgain && oc.typ == res.Type {
-		oc.value = res.Value // recomputed as it was
-		return false
-	}
-	if oc.typ == res.Type && !oc.evicted() && res.Type.Equal(oc.value, res.Value) {
-		return false
-	}
-	oc.value, oc.typ = res.Value, res.Type
-	e.markReadersLocked(oc.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: 1})
-	return true
-}
-
-// finishStoreLocked ends the store of x's results: the dependencies, the
-// counters, and the task's state. changed reports whether any result did.
-func (e *Engine) finishStoreLocked(x *execution, changed bool) {
-	t := x.t
-	e.finishDepsLocked(x)
-	t.exec = nil
-	t.execs++
-	e.stats.executions++
-	if t.fn == &collectFunc {
-		e.stats.internal++
-	}
-	if x.reexec && !changed {
-		e.stats.cutOff++
-	}
-	if !x.reexec {
-		e.endFreshPhaseLocked(t)
-		t.settled.Store(true)
-	}
-	t.setSt(stDone)
-	if x.dirtyAgain {
-		e.markDirtyLocked(t, x.againWhy)
-	}
-}
-
-// replaceCellsLocked makes newCells t's cells, marking the readers of every
-// cell whose value changed or that no longer exists. It reports whether
-// anything changed, and whether cell outCell-1 did (0 names no cell).
-func (e *Engine) replaceCellsLocked(t *Task, newCells []cell, outCell int, evictOnly bool) (changed, outCellChanged bool) {
-	oldCells := t.cells
-	for i := range newCells {
-		nc := &newCells[i]
-		saw := nc.readers // tasks that already read the new value
-		nc.readers = nil
-		if i >= len(oldCells) {
-			continue
-		}
-		oc := &oldCells[i]
-		if oc.evicted() && evictOnly && oc.typ == nc.typ {
-			// Recomputed from unchanged inputs: the same value.
-		} else if oc.same(nc) {
-			nc.value = oc.value
-		} else {
-			changed = true
-			outCellChanged = outCellChanged || i == outCell-1
-			e.markReadersLocked(oc.readers, saw, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)})
-		}
-		nc.readers = oc.readers
-	}
-	// Cells the new execution did not make stay as placeholders while
-	// tasks read them: a reader's dependency and its edge go together,
-	// and the edge makes the reader run again when the cell comes back.
-	keep := len(newCells)
-	for i := len(newCells); i < len(oldCells); i++ {
-		oc := &oldCells[i]
-		if len(oc.readers) > 0 {
-			keep = i + 1
-		}
-		if oc.typ != nil {
-			changed = true
-			e.markReadersLocked(oc.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)})
-		}
-	}
-	for i := len(newCells); i < keep; i++ {
-		newCells = append(newCells, cell{readers: oldCells[i].readers})
-	}
-	t.cells = newCells
-	return changed, outCellChanged
-}
-
-// discardLocked forgets an abandoned fresh execution: its task goes back to
-// stNew as if it had never run, and whoever saw one of its cells re-runs.
-func (e *Engine) discardLocked(x *execution) {
-	t := x.t
-	for _, d := range x.recorded() {
-		e.removeReaderLocked(d, t.id)
-	}
-	for i := range x.cells {
-		e.markReadersLocked(x.cells[i].readers, nil, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)})
-	}
-	t.exec = nil
-	e.endFreshPhaseLocked(t)
-	t.setSt(stNew)
-}
-
-// recorded returns the dependencies x recorded.
-func (x *execution) recorded() []dep {
-	if x.diverged {
-		return x.deps
-	}
-	return x.old[:x.cursor]
-}
-
-// finishDepsLocked makes x's dependencies the task's, removing the reader
-// edges of dependencies the execution did not repeat.
-func (e *Engine) finishDepsLocked(x *execution) {
-	t := x.t
-	if !x.diverged {
-		if x.cursor < len(x.old) {
-			for _, d := range x.old[x.cursor:] {
-				e.removeReaderLocked(d, t.id)
-			}
-			t.deps = x.old[:x.cursor:x.cursor]
-		}
-		return
-	}
-	for _, d := range x.old {
-		if !x.hasDep(d) {
-			e.removeReaderLocked(d, t.id)
-		}
-	}
-	t.deps = x.deps
-}
-
-// markReadersLocked marks the tasks in ids dirty, except those in skip.
-func (e *Engine) markReadersLocked(ids, skip []uint32, why Why) {
-	for _, id := range ids {
-		if len(skip) > 0 && containsID(skip, id) {
-			continue
-		}
-		e.markDirtyLocked(e.tasks[id], why)
-	}
-}
-
-func containsID(ids []uint32, id uint32) bool {
-	for _, v := range ids {
-		if v == id {
-			return true
-		}
-	}
-	return false
-}
-
-// markDirtyLocked records that something t read has changed.
-func (e *Engine) markDirtyLocked(t *Task, why Why) {
-	switch t.st() {
-	case stDirty:
-		if why.Kind != WhyEvicted && t.evictOnly {
-			t.evictOnly = false
-			t.setWhy(why)
-		}
-	case stDone:
-		t.evictOnly = why.Kind == WhyEvicted
-		t.setWhy(why)
-		t.setSt(stDirty)
-		e.dirty.push(t)
-		e.stats.invalidated++
-	case stRunning:
-		if !t.exec.dirtyAgain {
-			t.exec.dirtyAgain = true
-			t.exec.againWhy = why
-			e.stats.invalidated++
-		}
-	}
-}
-
-// NewCell stores value in the next cell of the running execution of run and
-// returns the cell's Raw.
-func (e *Engine) NewCell(run *Run, value any, typ *Type) (Raw, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	x := run.x
-	if x == nil {
-		return Raw{}, ErrTaskReturned
-	}
-	x.cells = append(x.cells, cell{value: value, typ: typ})
-	return Raw{Eng: e.id, Task: x.t.id, Slot: uint32(len(x.cells))}, nil
 }

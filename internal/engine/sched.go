@@ -186,38 +186,6 @@ func (e *Engine) releaseSlotLocked() {
 	e.kickLocked(0)
 }
 
-// blockLocked waits, with mu released, until ch is closed, x is cancelled or
-// ctx (x's Run or a context derived from it) is done. x's thread gives its
-// slot back for the duration and takes one again before it returns.
-func (e *Engine) blockLocked(ctx context.Context, x *execution, ch <-chan struct{}) error {
-	if e.closed {
-		return ErrClosed
-	}
-	th := x.th
-	e.yieldSlotLocked(th)
-	e.mu.Unlock()
-	var ctxDone <-chan struct{}
-	if ctx != context.Context(x.run) {
-		ctxDone = ctx.Done()
-	}
-	select {
-	case <-ch:
-	case <-x.run.Done():
-	case <-ctxDone:
-	}
-	e.mu.Lock()
-	e.resumeSlotLocked(th)
-	switch {
-	case e.closed:
-		return ErrClosed
-	case x.Err() != nil:
-		return x.Err()
-	case ctx.Err() != nil:
-		return ctx.Err()
-	}
-	return nil
-}
-
 // yieldSlotLocked counts a blocked activity of th (a read, a report) and
 // gives th's slot back for its duration; resumeSlotLocked undoes it,
 // taking a slot again once th has nothing blocked.

@@ -1,8 +1,6 @@
 package engine
 
-import (
-	"context"
-)
+import "context"
 
 // Reads from outside any task are strongly consistent: they return what a
 // from-scratch computation over the current inputs would. A task that is
@@ -138,44 +136,6 @@ func (e *Engine) helpLocked(ctx context.Context, done func() bool) bool {
 		e.executeLocked(x, ctx)
 	}
 	return done()
-}
-
-func (e *Engine) cellValueLocked(t *Task, r Raw) (any, error) {
-	i := int(r.Slot - 1)
-	if i >= len(t.cells) || t.cells[i].typ == nil {
-		return nil, &cellGoneError{t, uint32(i)}
-	}
-	return t.cells[i].value, nil
-}
-
-func (e *Engine) removeLevelWaiterLocked(lw *levelWaiter) {
-	for i, v := range e.levelWaiters {
-		if v == lw {
-			e.levelWaiters = append(e.levelWaiters[:i], e.levelWaiters[i+1:]...)
-			return
-		}
-	}
-}
-
-// blockOutsideLocked waits, with mu released, until ch is closed or ctx is
-// done.
-func (e *Engine) blockOutsideLocked(ctx context.Context, ch <-chan struct{}) error {
-	if e.closed {
-		// Close has woken everyone already; ch would never be closed.
-		return ErrClosed
-	}
-	e.mu.Unlock()
-	var err error
-	select {
-	case <-ch:
-	case <-ctx.Done():
-		err = ctx.Err()
-	}
-	e.mu.Lock()
-	if err == nil && e.closed {
-		err = ErrClosed
-	}
-	return err
 }
 
 // beginStrongLocked waits until no edit made before the call is still

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -72,6 +71,23 @@ const (
 	stDirty                    // ran before, something it read changed; waiting in the dirty heap
 )
 
+// String names the state as TaskInfo.State does.
+func (s taskState) String() string {
+	switch s {
+	case stNew:
+		return "new"
+	case stQueued:
+		return "queued"
+	case stRunning:
+		return "running"
+	case stDone:
+		return "done"
+	case stDirty:
+		return "dirty"
+	}
+	return "?"
+}
+
 // noHeap is heapIdx of a task in neither heap.
 const noHeap = -1
 
@@ -114,15 +130,26 @@ type Task struct {
 	inlReaders [2]uint32
 }
 
+func (e *Engine) addTaskLocked(fn *Func, args any) *Task {
+	t := &Task{id: uint32(len(e.tasks)), heapIdx: noHeap, fn: fn, args: args}
+	e.tasks = append(e.tasks, t)
+	return t
+}
+
 func (t *Task) why() Why { return Why{Kind: t.whyKind, task: t.whyTask, slot: t.whySlot} }
+
 func (t *Task) setWhy(w Why) {
 	t.whyKind, t.whyTask, t.whySlot = w.Kind, w.task, w.slot
 }
 
-func (t *Task) st() taskState          { return t.state }
-func (t *Task) setSt(s taskState)      { t.state = s }
-func (t *Task) freshRunning() bool     { return t.st() == stRunning && !t.exec.reexec }
-func (t *Task) inFreshPhase() bool     { return t.st() == stQueued || t.freshRunning() }
+func (t *Task) st() taskState { return t.state }
+
+func (t *Task) setSt(s taskState) { t.state = s }
+
+func (t *Task) freshRunning() bool { return t.st() == stRunning && !t.exec.reexec }
+
+func (t *Task) inFreshPhase() bool { return t.st() == stQueued || t.freshRunning() }
+
 func (t *Task) outputRaw(e uint32) Raw { return Raw{Eng: e, Task: t.id} }
 
 // forReaders calls f with the id of every task that read t, through its
@@ -205,6 +232,12 @@ func (t *Task) cellFor(r Raw) *cell {
 	return &t.cells[slot-1]
 }
 
+// hasCell reports whether slot names a cell of t's latest execution.
+func (t *Task) hasCell(slot uint32) bool {
+	i := int(slot) - 1
+	return i >= 0 && i < len(t.cells) && t.cells[i].typ != nil
+}
+
 // cellEvicted reports whether the cell r names had its content dropped.
 func (t *Task) cellEvicted(r Raw) bool {
 	c := t.cellFor(r)
@@ -224,76 +257,4 @@ type dep struct {
 	t    *Task
 	slot uint32
 	back bool // a read that closed a cycle; see Engine.backReaders
-}
-
-// taskHeap is a min-heap of tasks by height. Each task records its index so
-// that it can be fixed or removed when its height changes.
-type taskHeap []*Task
-
-func (h taskHeap) minHeight() int32 {
-	if len(h) == 0 {
-		return math.MaxInt32
-	}
-	return h[0].height
-}
-
-func (h *taskHeap) push(t *Task) {
-	t.heapIdx = int32(len(*h))
-	*h = append(*h, t)
-	h.up(len(*h) - 1)
-}
-
-func (h *taskHeap) remove(t *Task) {
-	i := int(t.heapIdx)
-	last := len(*h) - 1
-	if i != last {
-		h.swap(i, last)
-	}
-	(*h)[last] = nil
-	*h = (*h)[:last]
-	t.heapIdx = noHeap
-	if i != last {
-		h.down(i)
-		h.up(i)
-	}
-}
-
-func (h taskHeap) fix(t *Task) {
-	h.down(int(t.heapIdx))
-	h.up(int(t.heapIdx))
-}
-
-func (h taskHeap) swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].heapIdx = int32(i)
-	h[j].heapIdx = int32(j)
-}
-
-func (h taskHeap) up(i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if h[p].height <= h[i].height {
-			return
-		}
-		h.swap(i, p)
-		i = p
-	}
-}
-
-func (h taskHeap) down(i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		m := l
-		if r := l + 1; r < len(h) && h[r].height < h[l].height {
-			m = r
-		}
-		if h[i].height <= h[m].height {
-			return
-		}
-		h.swap(i, m)
-		i = m
-	}
 }

@@ -45,23 +45,6 @@ type TaskInfo struct {
 	Duration time.Duration
 }
 
-// String names the state as TaskInfo.State does.
-func (s taskState) String() string {
-	switch s {
-	case stNew:
-		return "new"
-	case stQueued:
-		return "queued"
-	case stRunning:
-		return "running"
-	case stDone:
-		return "done"
-	case stDirty:
-		return "dirty"
-	}
-	return "?"
-}
-
 // Info returns what the engine knows of the task r names.
 func (e *Engine) Info(r Raw) (TaskInfo, error) {
 	e.mu.Lock()

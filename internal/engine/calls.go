@@ -9,8 +9,8 @@ func (e *Engine) NewTask(ctx context.Context, fn *Func, args any) *Task {
 	defer e.mu.Unlock()
 	t := e.addTaskLocked(fn, args)
 	t.height = 1
-	e.stats.tasks++
-	if e.closed {
+	e.mu.stats.tasks++
+	if e.mu.closed {
 		return t
 	}
 	e.enqueueLocked(t)
@@ -40,7 +40,7 @@ func callerReserve(ctx context.Context) int {
 // so a call of it needs nothing but counting, and no lock.
 func (e *Engine) Touch(ctx context.Context, t *Task) {
 	if t.settled.Load() {
-		e.stats.reused.Add(1)
+		e.reused.Add(1)
 		return
 	}
 	e.mu.Lock()
@@ -49,7 +49,7 @@ func (e *Engine) Touch(ctx context.Context, t *Task) {
 }
 
 func (e *Engine) touchLocked(ctx context.Context, t *Task) {
-	if e.closed {
+	if e.mu.closed {
 		return
 	}
 	if t.st() == stNew {
@@ -92,7 +92,7 @@ func (e *Engine) holdForCallerLocked(ctx context.Context, t *Task) {
 		e.releaseLocked(h)
 		e.mu.Unlock()
 	})
-	e.afterStops[t] = append(e.afterStops[t], stop)
+	e.mu.calls.afterStops[t] = append(e.mu.calls.afterStops[t], stop)
 }
 
 // execOf returns the execution of this engine that ctx belongs to, if any.
@@ -138,7 +138,7 @@ func (e *Engine) releaseLocked(h *hold) {
 	switch t.st() {
 	case stQueued:
 		t.setSt(stNew)
-		e.freshCount--
+		e.mu.sched.freshCount--
 		e.endFreshPhaseLocked(t)
 		e.settleLocked()
 	case stRunning:
@@ -163,13 +163,13 @@ func (e *Engine) endFreshPhaseLocked(t *Task) {
 	t.phase++
 	t.interest = 0
 	t.pinned = false
-	if len(e.afterStops) == 0 {
+	if len(e.mu.calls.afterStops) == 0 {
 		return
 	}
-	if stops, ok := e.afterStops[t]; ok {
+	if stops, ok := e.mu.calls.afterStops[t]; ok {
 		for _, stop := range stops {
 			stop()
 		}
-		delete(e.afterStops, t)
+		delete(e.mu.calls.afterStops, t)
 	}
 }

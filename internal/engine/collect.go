@@ -86,10 +86,10 @@ func (e *Engine) Collect(ctx context.Context, run *Run, r Raw, typ *Type, take b
 	if r.Slot != 0 {
 		return Raw{}, ErrNotOperation
 	}
-	if e.closed {
+	if e.mu.closed {
 		return Raw{}, ErrClosed
 	}
-	t := e.tasks[r.Task]
+	t := e.mu.tasks[r.Task]
 	if take && run != nil {
 		if run.e != e {
 			return Raw{}, ErrForeign
@@ -102,15 +102,15 @@ func (e *Engine) Collect(ctx context.Context, run *Run, r Raw, typ *Type, take b
 		more.taken = append(more.taken, taken{t, typ})
 	}
 	key := collectKey{t, typ}
-	ct, ok := e.collects[key]
+	ct, ok := e.mu.collect.tasks[key]
 	if !ok {
-		if e.collects == nil {
-			e.collects = make(map[collectKey]*Task)
+		if e.mu.collect.tasks == nil {
+			e.mu.collect.tasks = make(map[collectKey]*Task)
 		}
 		ct = e.addTaskLocked(&collectFunc, key)
 		ct.height = 1
-		e.stats.tasks++
-		e.collects[key] = ct
+		e.mu.stats.tasks++
+		e.mu.collect.tasks[key] = ct
 		e.enqueueLocked(ct)
 		e.holdForCallerLocked(ctx, ct)
 		e.kickLocked(callerReserve(ctx))
@@ -192,7 +192,7 @@ func (e *Engine) readMeta(ctx context.Context, run *Run, t *Task, typ *Type) (ow
 		}
 	}
 	if o := t.out.vc; t.out.err == nil && o.Task != 0 && o.Task != t.id {
-		add(e.tasks[o.Task])
+		add(e.mu.tasks[o.Task])
 	}
 	return own, children, nil
 }
@@ -286,11 +286,11 @@ func (d *dedup) add(v any) {
 func (e *Engine) listTypeOf(typ *Type) *Type {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if lt, ok := e.listTypes[typ]; ok {
+	if lt, ok := e.mu.collect.listTypes[typ]; ok {
 		return lt
 	}
-	if e.listTypes == nil {
-		e.listTypes = make(map[*Type]*Type)
+	if e.mu.collect.listTypes == nil {
+		e.mu.collect.listTypes = make(map[*Type]*Type)
 	}
 	lt := &Type{Name: "[]" + typ.Name, Equal: func(a, b any) bool {
 		as, bs := a.([]any), b.([]any)
@@ -304,6 +304,6 @@ func (e *Engine) listTypeOf(typ *Type) *Type {
 		}
 		return true
 	}}
-	e.listTypes[typ] = lt
+	e.mu.collect.listTypes[typ] = lt
 	return lt
 }

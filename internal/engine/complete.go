@@ -9,9 +9,9 @@ func (e *Engine) completeLocked(x *execution) {
 	abandoned := x.run.Err() != nil
 	x.finished = true
 	x.run.finish()
-	e.running--
+	e.mu.sched.running--
 	if x.reexec {
-		e.runningRe.remove(t)
+		e.mu.sched.runningRe.remove(t)
 	}
 	if x.more != nil && !abandoned {
 		for _, h := range x.more.owned {
@@ -24,9 +24,9 @@ func (e *Engine) completeLocked(x *execution) {
 	}
 	if abandoned && !x.reexec {
 		e.discardLocked(x)
-	} else if !e.closed {
+	} else if !e.mu.closed {
 		e.storeLocked(x)
-		if len(e.backReaders) > 0 {
+		if len(e.mu.cycles.back) > 0 {
 			e.recheckBackReadersLocked(t)
 		}
 	}
@@ -145,12 +145,12 @@ func (e *Engine) finishStoreLocked(x *execution, changed bool) {
 	e.finishDepsLocked(x)
 	t.exec = nil
 	t.execs++
-	e.stats.executions++
+	e.mu.stats.executions++
 	if t.fn == &collectFunc {
-		e.stats.internal++
+		e.mu.stats.internal++
 	}
 	if x.reexec && !changed {
-		e.stats.cutOff++
+		e.mu.stats.cutOff++
 	}
 	if !x.reexec {
 		e.endFreshPhaseLocked(t)

@@ -162,7 +162,7 @@ func (e *Engine) finishDepsLocked(x *execution) {
 func (e *Engine) addReaderLocked(d dep, reader uint32) {
 	t, slot := d.t, d.slot
 	if d.back {
-		e.backReaders[t] = append(e.backReaders[t], reader)
+		e.mu.cycles.back[t] = append(e.mu.cycles.back[t], reader)
 		return
 	}
 	if slot == metaSlot {
@@ -193,7 +193,7 @@ func (e *Engine) removeReaderLocked(d dep, reader uint32) {
 	t := d.t
 	var list *[]uint32
 	if d.back {
-		ids := e.backReaders[t]
+		ids := e.mu.cycles.back[t]
 		for i, id := range ids {
 			if id == reader {
 				ids = append(ids[:i], ids[i+1:]...)
@@ -201,9 +201,9 @@ func (e *Engine) removeReaderLocked(d dep, reader uint32) {
 			}
 		}
 		if len(ids) == 0 {
-			delete(e.backReaders, t)
+			delete(e.mu.cycles.back, t)
 		} else {
-			e.backReaders[t] = ids
+			e.mu.cycles.back[t] = ids
 		}
 		return
 	}

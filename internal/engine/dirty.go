@@ -6,7 +6,7 @@ func (e *Engine) markReadersLocked(ids, skip []uint32, why Why) {
 		if len(skip) > 0 && containsID(skip, id) {
 			continue
 		}
-		e.markDirtyLocked(e.tasks[id], why)
+		e.markDirtyLocked(e.mu.tasks[id], why)
 	}
 }
 
@@ -31,13 +31,13 @@ func (e *Engine) markDirtyLocked(t *Task, why Why) {
 		t.evictOnly = why.Kind == WhyEvicted
 		t.setWhy(why)
 		t.setSt(stDirty)
-		e.dirty.push(t)
-		e.stats.invalidated++
+		e.mu.sched.dirty.push(t)
+		e.mu.stats.invalidated++
 	case stRunning:
 		if !t.exec.dirtyAgain {
 			t.exec.dirtyAgain = true
 			t.exec.againWhy = why
-			e.stats.invalidated++
+			e.mu.stats.invalidated++
 		}
 	}
 }

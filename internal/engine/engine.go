@@ -39,53 +39,101 @@ type Execution struct {
 // Engine owns a task graph and the goroutines that execute it.
 type Engine struct {
 	id        uint32
-	stats     counters
+	slots     int // Options.Workers
 	observe   bool
 	onExecute func(Execution)
-	threads   atomic.Int32            // numbers threads, for Execution.Thread
-	durations map[*Task]time.Duration // of the latest executions, when observing
+	threads   atomic.Int32  // numbers threads, for Execution.Thread
+	reused    atomic.Uint64 // calls answered by the call fast path, which takes no lock
+	quit      chan struct{} // closed by Close
+	workers   sync.WaitGroup
 
-	mu     sync.Mutex
-	closed bool
-	tasks  []*Task // indexed by task id; tasks[0] is unused
+	// mu guards the whole graph: every task's fields (but Task.settled),
+	// every execution's, and everything below, grouped by the mechanism
+	// that owns it. One lock keeps each step of the engine (a read, a
+	// completion, an edit) atomic with respect to every other, which is
+	// what the height order and strong consistency rest on; see
+	// RATIONALE.md ("Why one lock over the whole graph?").
+	mu struct {
+		sync.Mutex
+		closed bool
+		tasks  []*Task // indexed by task id; tasks[0] is unused
+		stats  counters
 
-	// Scheduling; see sched.go.
-	fresh       []*Task // FIFO of fresh tasks, with stale entries skipped on pop
-	freshHead   int
-	freshCount  int           // tasks in stQueued
-	dirty       taskHeap      // stDirty tasks
-	runningRe   taskHeap      // running re-executions
-	running     int           // executions in progress, fresh or not
-	reporting   int           // Options.OnExecute calls in progress
-	free        int           // free worker slots
-	searching   int           // workers spawned that have not yet picked a task
-	slots       int           // Options.Workers
-	napping     bool          // a worker waits for the tasks to become longer (see crowdedLocked)
-	quit        chan struct{} // closed by Close
+		// durations holds the time of each task's latest execution,
+		// when observing.
+		durations map[*Task]time.Duration
+
+		sched  schedState // sched.go: queues, slots, workers
+		wait   waitState  // wait.go: who waits for what
+		edits  editState  // inputs.go, strong.go: edits deferred behind strong reads
+		calls  callState  // calls.go: interest in fresh work
+		cycles cycleState // heights.go: reads that closed a cycle
+		alloc  allocState // exec.go: recycled executions and slabs of Runs
+
+		collect collectState // collect.go: collect tasks per (task, type)
+	}
+}
+
+// schedState is what the scheduler keeps: the work to do and the slots to
+// do it with. See sched.go.
+type schedState struct {
+	fresh      []*Task  // FIFO of fresh tasks, with stale entries skipped on pop
+	freshHead  int      // index of the next entry of fresh
+	freshCount int      // tasks in stQueued
+	dirty      taskHeap // stDirty tasks, by height
+	runningRe  taskHeap // running re-executions, by height
+	running    int      // executions in progress, fresh or not
+	reporting  int      // Options.OnExecute calls in progress
+	free       int      // free worker slots
+	searching  int      // workers started that have not yet picked a task
+	napping    bool     // a worker waits for the tasks to become longer (see crowdedLocked)
+	// slotWaiters are threads waiting to take a slot back after a
+	// blocked read; they are served before new work starts.
 	slotWaiters []chan struct{}
-	workers     sync.WaitGroup
+}
 
-	// Waiting; see read.go and strong.go.
-	taskWaiters   map[*Task][]*waiter
-	levelWaiters  []*levelWaiter
-	levelWaitMin  int32                // no level waiter waits for a height below it
+// waitState lists the goroutines blocked in the engine, by what they wait
+// for. See wait.go.
+type waitState struct {
+	tasks    map[*Task][]*waiter // waiting for a task's execution to end
+	level    []*levelWaiter      // waiting for the level to pass a height
+	levelMin int32               // no level waiter waits for a height below it
+	idle     []chan struct{}     // WaitIdle: closed when the graph is quiescent
+}
+
+// editState holds the edits deferred while strongly consistent reads are in
+// progress. See strong.go.
+type editState struct {
 	strongReaders int                  // strongly consistent reads and WaitIdle calls in progress
-	pending       []func()             // edits deferred while strongReaders > 0
-	pendingState  map[*Task]pendingSet // the latest deferred value of each state
+	deferred      []func()             // edits deferred while strongReaders > 0
+	states        map[*Task]pendingSet // the latest deferred value of each state
 	applied       []chan struct{}      // closed when deferred edits are applied
-	idle          []chan struct{}      // closed when the graph is quiescent
-	afterStops    map[*Task][]func() bool
-	execPool      []*execution // finished executions, for reuse
-	// backReaders holds, per task, the readers whose read of it closed a
-	// cycle. Such edges take no part in heights; a completion of the task
-	// after which it no longer depends on such a reader marks the reader
-	// dirty, so that it looks again. They are rare, hence a map.
-	backReaders map[*Task][]uint32
-	runs        []Run  // unused Runs of the current slab
-	localGens   uint32 // numbers the executions that make local outputs
+}
 
-	// Collectibles; see collect.go.
-	collects  map[collectKey]*Task
+// callState is what calls from outside any task keep: the functions that
+// stop watching a caller's context. See calls.go.
+type callState struct {
+	afterStops map[*Task][]func() bool
+}
+
+// cycleState holds the reads that closed a cycle. See heights.go.
+type cycleState struct {
+	// back holds, per task, the readers whose read of it closed a cycle
+	// (back edges). Such edges take no part in heights; see
+	// recheckBackReadersLocked. They are rare, hence a map.
+	back map[*Task][]uint32
+}
+
+// allocState recycles what every execution needs. See exec.go.
+type allocState struct {
+	execs     []*execution // finished executions, for reuse
+	runs      []Run        // unused Runs of the current slab
+	localGens uint32       // numbers the executions that make local outputs (local.go)
+}
+
+// collectState finds the collect task of each (task, type). See collect.go.
+type collectState struct {
+	tasks     map[collectKey]*Task
 	listTypes map[*Type]*Type
 }
 
@@ -95,20 +143,21 @@ func New(opts Options) *Engine {
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
-	return &Engine{
-		id:           engineIDs.Add(1),
-		observe:      opts.Observe || opts.OnExecute != nil,
-		onExecute:    opts.OnExecute,
-		durations:    make(map[*Task]time.Duration),
-		tasks:        make([]*Task, 1, 64),
-		free:         w,
-		slots:        w,
-		quit:         make(chan struct{}),
-		taskWaiters:  make(map[*Task][]*waiter),
-		pendingState: make(map[*Task]pendingSet),
-		afterStops:   make(map[*Task][]func() bool),
-		backReaders:  make(map[*Task][]uint32),
+	e := &Engine{
+		id:        engineIDs.Add(1),
+		slots:     w,
+		observe:   opts.Observe || opts.OnExecute != nil,
+		onExecute: opts.OnExecute,
+		quit:      make(chan struct{}),
 	}
+	e.mu.durations = make(map[*Task]time.Duration)
+	e.mu.tasks = make([]*Task, 1, 64)
+	e.mu.sched.free = w
+	e.mu.wait.tasks = make(map[*Task][]*waiter)
+	e.mu.edits.states = make(map[*Task]pendingSet)
+	e.mu.calls.afterStops = make(map[*Task][]func() bool)
+	e.mu.cycles.back = make(map[*Task][]uint32)
+	return e
 }
 
 // ID returns the engine's identifier, which every Raw it makes carries.
@@ -120,47 +169,47 @@ func (e *Engine) ID() uint32 { return e.id }
 // Close is idempotent.
 func (e *Engine) Close() {
 	e.mu.Lock()
-	if e.closed {
+	if e.mu.closed {
 		e.mu.Unlock()
 		e.workers.Wait()
 		return
 	}
-	e.closed = true
+	e.mu.closed = true
 	close(e.quit)
-	for _, t := range e.tasks[1:] {
+	for _, t := range e.mu.tasks[1:] {
 		if t.st() == stRunning {
 			e.cancelExecLocked(t.exec, ErrClosed)
 		}
 	}
-	for t, ws := range e.taskWaiters {
+	for t, ws := range e.mu.wait.tasks {
 		for _, w := range ws {
 			close(w.ch)
 		}
-		delete(e.taskWaiters, t)
+		delete(e.mu.wait.tasks, t)
 	}
-	for _, lw := range e.levelWaiters {
+	for _, lw := range e.mu.wait.level {
 		close(lw.ch)
 	}
-	e.levelWaiters = nil
-	for _, ch := range e.applied {
+	e.mu.wait.level = nil
+	for _, ch := range e.mu.edits.applied {
 		close(ch)
 	}
-	e.applied = nil
-	for _, ch := range e.idle {
+	e.mu.edits.applied = nil
+	for _, ch := range e.mu.wait.idle {
 		close(ch)
 	}
-	e.idle = nil
-	for _, ch := range e.slotWaiters {
+	e.mu.wait.idle = nil
+	for _, ch := range e.mu.sched.slotWaiters {
 		close(ch)
 	}
-	e.slotWaiters = nil
-	for t, stops := range e.afterStops {
+	e.mu.sched.slotWaiters = nil
+	for t, stops := range e.mu.calls.afterStops {
 		for _, stop := range stops {
 			stop()
 		}
-		delete(e.afterStops, t)
+		delete(e.mu.calls.afterStops, t)
 	}
-	e.pending = nil
+	e.mu.edits.deferred = nil
 	e.mu.Unlock()
 	e.workers.Wait()
 }
@@ -176,10 +225,10 @@ func (e *Engine) Task(r Raw) (*Task, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if r.Task == 0 || int(r.Task) >= len(e.tasks) {
+	if r.Task == 0 || int(r.Task) >= len(e.mu.tasks) {
 		return nil, ErrInvalidVc
 	}
-	return e.tasks[r.Task], nil
+	return e.mu.tasks[r.Task], nil
 }
 
 func (e *Engine) checkRawLocked(r Raw) error {
@@ -188,7 +237,7 @@ func (e *Engine) checkRawLocked(r Raw) error {
 		return ErrNullVc
 	case r.Eng != e.id:
 		return ErrForeign
-	case r.Task == 0 || int(r.Task) >= len(e.tasks) || r.Slot == metaSlot:
+	case r.Task == 0 || int(r.Task) >= len(e.mu.tasks) || r.Slot == metaSlot:
 		return ErrInvalidVc
 	case r.IsLocal():
 		return ErrNonLocalValue
@@ -207,11 +256,10 @@ type Stats struct {
 	Evicted     uint64 // cell contents dropped after a final read
 }
 
-// counters are guarded by Engine.mu, except reused, which the call fast
-// path updates without it.
+// counters are the engine's counters but Reused, which the call fast path
+// updates without the lock (Engine.reused).
 type counters struct {
 	tasks, executions, internal, invalidated, cutOff, evicted uint64
-	reused                                                    atomic.Uint64
 }
 
 // Stats returns the engine's counters.
@@ -219,12 +267,12 @@ func (e *Engine) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return Stats{
-		Tasks:       e.stats.tasks,
-		Executions:  e.stats.executions,
-		Internal:    e.stats.internal,
-		Reused:      e.stats.reused.Load(),
-		Invalidated: e.stats.invalidated,
-		CutOff:      e.stats.cutOff,
-		Evicted:     e.stats.evicted,
+		Tasks:       e.mu.stats.tasks,
+		Executions:  e.mu.stats.executions,
+		Internal:    e.mu.stats.internal,
+		Reused:      e.reused.Load(),
+		Invalidated: e.mu.stats.invalidated,
+		CutOff:      e.mu.stats.cutOff,
+		Evicted:     e.mu.stats.evicted,
 	}
 }

@@ -85,16 +85,16 @@ func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution 
 		x.reexec = true
 		x.evictOnly, t.evictOnly = t.evictOnly, false
 		if t.heapIdx != noHeap {
-			e.dirty.remove(t)
+			e.mu.sched.dirty.remove(t)
 		}
-		e.runningRe.push(t)
+		e.mu.sched.runningRe.push(t)
 	case stQueued:
-		e.freshCount--
+		e.mu.sched.freshCount--
 		t.setWhy(Why{})
 	}
 	t.setSt(stRunning)
 	t.exec = x
-	e.running++
+	e.mu.sched.running++
 	return x
 }
 
@@ -123,7 +123,7 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 		x.nameErrors()
 		e.mu.Lock()
 		if e.observe {
-			e.durations[x.t] = d
+			e.mu.durations[x.t] = d
 		}
 	} else {
 		e.call(x)
@@ -152,14 +152,14 @@ func (e *Engine) finishLocked(x *execution) {
 		return
 	}
 	end := time.Now()
-	e.reporting++ // WaitIdle waits for the reports too
+	e.mu.sched.reporting++ // WaitIdle waits for the reports too
 	e.yieldSlotLocked(th)
 	e.mu.Unlock()
 	rep.info.name(t)
 	e.onExecute(Execution{Task: t, Name: rep.info.Name, Thread: th.id, Start: rep.start, Duration: end.Sub(rep.start),
 		Info: rep.info, Err: err, Internal: t.fn == &collectFunc})
 	e.mu.Lock()
-	e.reporting--
+	e.mu.sched.reporting--
 	e.resumeSlotLocked(th)
 	e.settleLocked()
 }
@@ -183,7 +183,7 @@ func (e *Engine) call(x *execution) {
 		x.nameErrors()
 		e.mu.Lock()
 		if e.observe && x.report != nil {
-			e.durations[x.t] = time.Since(x.report.start)
+			e.mu.durations[x.t] = time.Since(x.report.start)
 		}
 		e.finishLocked(x)
 	}()
@@ -271,10 +271,10 @@ func (e *Engine) NewCell(run *Run, value any, typ *Type) (Raw, error) {
 // newExecLocked returns a zeroed execution, reusing a finished one when it
 // can: re-executions are the engine's most frequent allocation.
 func (e *Engine) newExecLocked() *execution {
-	if n := len(e.execPool); n > 0 {
-		x := e.execPool[n-1]
-		e.execPool[n-1] = nil
-		e.execPool = e.execPool[:n-1]
+	if n := len(e.mu.alloc.execs); n > 0 {
+		x := e.mu.alloc.execs[n-1]
+		e.mu.alloc.execs[n-1] = nil
+		e.mu.alloc.execs = e.mu.alloc.execs[:n-1]
 		return x
 	}
 	return &execution{e: e}
@@ -283,11 +283,11 @@ func (e *Engine) newExecLocked() *execution {
 // freeExecLocked recycles x, unless a read through it is still in progress
 // (from a goroutine the task function left behind).
 func (e *Engine) freeExecLocked(x *execution) {
-	if x.inflight > 0 || len(e.execPool) >= maxExecPool {
+	if x.inflight > 0 || len(e.mu.alloc.execs) >= maxExecPool {
 		return
 	}
 	*x = execution{e: e}
-	e.execPool = append(e.execPool, x)
+	e.mu.alloc.execs = append(e.mu.alloc.execs, x)
 }
 
 // maxExecPool bounds the executions kept for reuse.
@@ -303,11 +303,11 @@ const maxExecPool = 256
 const runSlab = 73
 
 func (e *Engine) newRunLocked() *Run {
-	if len(e.runs) == 0 {
-		e.runs = make([]Run, runSlab)
+	if len(e.mu.alloc.runs) == 0 {
+		e.mu.alloc.runs = make([]Run, runSlab)
 	}
-	r := &e.runs[0]
-	e.runs = e.runs[1:]
+	r := &e.mu.alloc.runs[0]
+	e.mu.alloc.runs = e.mu.alloc.runs[1:]
 	r.e = e
 	return r
 }

@@ -49,18 +49,18 @@ func (e *Engine) raiseLocked(t *Task, h int32, origin *Task) error {
 		n.height = it.h
 		if n.heapIdx != noHeap {
 			if n.st() == stDirty {
-				e.dirty.fix(n)
+				e.mu.sched.dirty.fix(n)
 			} else {
-				e.runningRe.fix(n)
+				e.mu.sched.runningRe.fix(n)
 			}
 		}
 		next := it.h + 1
-		n.forReaders(func(id uint32) { stack = append(stack, item{e.tasks[id], next}) })
+		n.forReaders(func(id uint32) { stack = append(stack, item{e.mu.tasks[id], next}) })
 		if e.propagatingLocked() {
 			e.forWaitersLocked(n, func(w *Task) { stack = append(stack, item{w, next}) })
 		}
 	}
-	if len(e.levelWaiters) > 0 {
+	if len(e.mu.wait.level) > 0 {
 		e.wakeLevelLocked()
 	}
 	return nil
@@ -69,7 +69,7 @@ func (e *Engine) raiseLocked(t *Task, h int32, origin *Task) error {
 // propagatingLocked reports whether any task is dirty or re-executing: only
 // then can anything wait for the level.
 func (e *Engine) propagatingLocked() bool {
-	return len(e.dirty) > 0 || len(e.runningRe) > 0
+	return len(e.mu.sched.dirty) > 0 || len(e.mu.sched.runningRe) > 0
 }
 
 // forWaitersLocked calls f with the task of every execution that waits for
@@ -78,10 +78,10 @@ func (e *Engine) forWaitersLocked(n *Task, f func(*Task)) {
 	if n.st() == stRunning && n.exec.parent != nil {
 		f(n.exec.parent.t)
 	}
-	if len(e.taskWaiters) == 0 {
+	if len(e.mu.wait.tasks) == 0 {
 		return
 	}
-	for _, w := range e.taskWaiters[n] {
+	for _, w := range e.mu.wait.tasks[n] {
 		if w.x != nil {
 			f(w.x.t)
 		}
@@ -154,7 +154,7 @@ func (e *Engine) graphCycleLocked(t, origin *Task) error {
 		n := queue[0]
 		queue = queue[1:]
 		visit := func(id uint32) bool {
-			m := e.tasks[id]
+			m := e.mu.tasks[id]
 			if _, seen := parent[m]; seen {
 				return false
 			}
@@ -181,7 +181,7 @@ func (e *Engine) followCycleLocked(r Raw) error {
 	seen := map[uint32]bool{}
 	var path []*Task
 	for r.Slot == 0 {
-		t := e.tasks[r.Task]
+		t := e.mu.tasks[r.Task]
 		path = append(path, t)
 		if seen[t.id] {
 			return cycleOf(path...)
@@ -200,12 +200,12 @@ func (e *Engine) followCycleLocked(r Raw) error {
 // them any more, so their read would now succeed. Readers still in a cycle
 // with t keep their error until an input changes, like any result.
 func (e *Engine) recheckBackReadersLocked(t *Task) {
-	back, ok := e.backReaders[t]
+	back, ok := e.mu.cycles.back[t]
 	if !ok {
 		return
 	}
 	for _, id := range back {
-		if r := e.tasks[id]; !e.dependsOnLocked(t, r) {
+		if r := e.mu.tasks[id]; !e.dependsOnLocked(t, r) {
 			e.markDirtyLocked(r, Why{Kind: WhyCycleGone, task: t.id})
 		}
 	}
@@ -222,7 +222,7 @@ func (e *Engine) dependsOnLocked(t, r *Task) bool {
 	stack := []*Task{r}
 	found := false
 	visit := func(id uint32) {
-		m := e.tasks[id]
+		m := e.mu.tasks[id]
 		if m == t {
 			found = true
 		}

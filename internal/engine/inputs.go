@@ -11,7 +11,7 @@ func (e *Engine) NewState(fn *Func, name any, value any, typ *Type) *Task {
 	t.out = output{vc: Raw{Eng: e.id, Task: t.id, Slot: 1}}
 	t.setSt(stDone)
 	t.settled.Store(true)
-	e.stats.tasks++
+	e.mu.stats.tasks++
 	return t
 }
 
@@ -20,7 +20,7 @@ func (e *Engine) NewState(fn *Func, name any, value any, typ *Type) *Task {
 func (e *Engine) StateValue(t *Task) any {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if p, ok := e.pendingState[t]; ok {
+	if p, ok := e.mu.edits.states[t]; ok {
 		return p.value
 	}
 	return t.cells[0].value
@@ -33,19 +33,19 @@ func (e *Engine) StateValue(t *Task) any {
 func (e *Engine) SetState(t *Task, value any, force bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed {
+	if e.mu.closed {
 		return
 	}
-	if e.strongReaders > 0 {
-		p, queued := e.pendingState[t]
+	if e.mu.edits.strongReaders > 0 {
+		p, queued := e.mu.edits.states[t]
 		if !queued {
-			e.pending = append(e.pending, func() {
-				p := e.pendingState[t]
-				delete(e.pendingState, t)
+			e.mu.edits.deferred = append(e.mu.edits.deferred, func() {
+				p := e.mu.edits.states[t]
+				delete(e.mu.edits.states, t)
 				e.applySetLocked(t, p.value, p.force)
 			})
 		}
-		e.pendingState[t] = pendingSet{value: value, force: p.force || force}
+		e.mu.edits.states[t] = pendingSet{value: value, force: p.force || force}
 		return
 	}
 	e.applySetLocked(t, value, force)
@@ -76,11 +76,11 @@ type pendingSet struct {
 func (e *Engine) Invalidate(t *Task) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed || t.isState {
+	if e.mu.closed || t.isState {
 		return
 	}
-	if e.strongReaders > 0 {
-		e.pending = append(e.pending, func() { e.invalidateLocked(t) })
+	if e.mu.edits.strongReaders > 0 {
+		e.mu.edits.deferred = append(e.mu.edits.deferred, func() { e.invalidateLocked(t) })
 		return
 	}
 	e.invalidateLocked(t)

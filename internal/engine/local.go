@@ -58,8 +58,8 @@ func (e *Engine) NewLocal(run *Run, step LocalStep) (Raw, bool) {
 		return Raw{}, false
 	}
 	if len(ex.locals) == 0 {
-		e.localGens++
-		x.localGen = e.localGens & localGenMask
+		e.mu.alloc.localGens++
+		x.localGen = e.mu.alloc.localGens & localGenMask
 		run.flags.Or(runHasLocals)
 	}
 	ex.locals = append(ex.locals, local{step: step})

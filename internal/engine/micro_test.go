@@ -27,7 +27,7 @@ func BenchmarkReexec(b *testing.B) {
 	th := &thread{holdsSlot: true}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.free = 0
+	e.mu.sched.free = 0
 	run := func() {
 		for {
 			t := e.pickLocked()

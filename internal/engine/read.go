@@ -54,12 +54,12 @@ func (e *Engine) readDoneLocked(ctx context.Context, run *Run, r Raw) (any, bool
 		return nil, false
 	}
 	x := run.x
-	if x == nil || ctx != context.Context(run) || e.closed ||
+	if x == nil || ctx != context.Context(run) || e.mu.closed ||
 		run.flags.Load()&runCancelled != 0 || x.finished ||
-		r.Eng != e.id || r.Task == 0 || int(r.Task) >= len(e.tasks) {
+		r.Eng != e.id || r.Task == 0 || int(r.Task) >= len(e.mu.tasks) {
 		return nil, false
 	}
-	t := e.tasks[r.Task]
+	t := e.mu.tasks[r.Task]
 	if t.st() != stDone || t.height >= x.t.height || t.height >= e.levelLocked() {
 		return nil, false
 	}
@@ -76,7 +76,7 @@ func (e *Engine) readDoneLocked(ctx context.Context, run *Run, r Raw) (any, bool
 		return nil, false
 	}
 	c := &t.cells[slot-1]
-	if e.stats.evicted > 0 && c.evicted() {
+	if e.mu.stats.evicted > 0 && c.evicted() {
 		return nil, false
 	}
 	if d := (dep{t: t, slot: r.Slot}); !x.diverged && x.cursor < len(x.old) && x.old[x.cursor] == d {
@@ -147,7 +147,7 @@ func (e *Engine) beginReadLocked(run *Run, r Raw) (*execution, error) {
 // levelLocked returns the lowest height with pending work: nothing at or
 // above it is known to be up to date.
 func (e *Engine) levelLocked() int32 {
-	return min(e.dirty.minHeight(), e.runningRe.minHeight())
+	return min(e.mu.sched.dirty.minHeight(), e.mu.sched.runningRe.minHeight())
 }
 
 // readMode modifies a read.
@@ -177,7 +177,7 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, mode
 		if resolveOnly && r.Slot != 0 {
 			return nil, nil
 		}
-		if e.closed {
+		if e.mu.closed {
 			return nil, ErrClosed
 		}
 		if x.finished {
@@ -186,7 +186,7 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, mode
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		t := e.tasks[r.Task]
+		t := e.mu.tasks[r.Task]
 		// The slot a wait records as a back edge, should it close a
 		// cycle; an untracked read records none.
 		slot := r.Slot
@@ -202,7 +202,7 @@ func (e *Engine) readLoopLocked(ctx context.Context, x *execution, rp *Raw, mode
 				}
 				continue
 			}
-			if e.stats.evicted > 0 && mode&readResolve == 0 && t.cellEvicted(r) {
+			if e.mu.stats.evicted > 0 && mode&readResolve == 0 && t.cellEvicted(r) {
 				e.markDirtyLocked(t, Why{Kind: WhyEvicted})
 				continue
 			}
@@ -357,15 +357,15 @@ func (e *Engine) ReadFinal(ctx context.Context, run *Run, r Raw) (any, error) {
 // evictLocked drops the content of the cell r names, if its task can
 // recompute it.
 func (e *Engine) evictLocked(r Raw) {
-	if r.Task == 0 || int(r.Task) >= len(e.tasks) {
+	if r.Task == 0 || int(r.Task) >= len(e.mu.tasks) {
 		return
 	}
-	t := e.tasks[r.Task]
+	t := e.mu.tasks[r.Task]
 	if t.isState || t.st() != stDone {
 		return
 	}
 	if c := t.cellFor(r); c != nil {
 		c.value = evictedCell{}
-		e.stats.evicted++
+		e.mu.stats.evicted++
 	}
 }

@@ -17,15 +17,15 @@ type thread struct {
 // enqueueLocked schedules the fresh task t, which must be in stNew.
 func (e *Engine) enqueueLocked(t *Task) {
 	t.setSt(stQueued)
-	e.freshCount++
-	e.fresh = append(e.fresh, t)
+	e.mu.sched.freshCount++
+	e.mu.sched.fresh = append(e.mu.sched.fresh, t)
 }
 
 // runnableLocked estimates how many tasks could start now.
 func (e *Engine) runnableLocked() int {
-	n := e.freshCount
-	if len(e.dirty) > 0 && e.dirty.minHeight() <= e.runningRe.minHeight() {
-		n += len(e.dirty)
+	n := e.mu.sched.freshCount
+	if len(e.mu.sched.dirty) > 0 && e.mu.sched.dirty.minHeight() <= e.mu.sched.runningRe.minHeight() {
+		n += len(e.mu.sched.dirty)
 	}
 	return n
 }
@@ -39,21 +39,21 @@ func (e *Engine) runnableLocked() int {
 // does not join them (see crowdedLocked); while it naps, no other worker is
 // started unless nobody is computing.
 func (e *Engine) kickLocked(reserve int) {
-	if e.closed || e.free == 0 || e.searching > 0 || e.runnableLocked() <= reserve {
+	if e.mu.closed || e.mu.sched.free == 0 || e.mu.sched.searching > 0 || e.runnableLocked() <= reserve {
 		return
 	}
-	if e.napping && e.computingLocked() > 0 {
+	if e.mu.sched.napping && e.computingLocked() > 0 {
 		return
 	}
-	e.free--
-	e.searching++
+	e.mu.sched.free--
+	e.mu.sched.searching++
 	e.workers.Add(1)
-	go e.worker(e.stats.executions, time.Now())
+	go e.worker(e.mu.stats.executions, time.Now())
 }
 
 // computingLocked returns how many threads hold a slot and compute: workers
 // started but not yet running (searching) are not counted.
-func (e *Engine) computingLocked() int { return e.slots - e.free - e.searching }
+func (e *Engine) computingLocked() int { return e.slots - e.mu.sched.free - e.mu.sched.searching }
 
 // Tasks that take less than shortTask on average, the engine's own work
 // included, gain nothing from a second thread: their time is mostly spent
@@ -70,7 +70,7 @@ const (
 // shortTask since seq and at (the executions count and the time when the
 // worker was started or began to nap).
 func (e *Engine) crowdedLocked(seq uint64, at time.Time) bool {
-	return e.computingLocked() > 1 && shortTasks(e.stats.executions-seq, time.Since(at))
+	return e.computingLocked() > 1 && shortTasks(e.mu.stats.executions-seq, time.Since(at))
 }
 
 // shortTasks reports whether n executions in elapsed make a sample of tasks
@@ -85,9 +85,9 @@ func shortTasks(n uint64, elapsed time.Duration) bool {
 // or no free slot; otherwise the worker holds a slot again, and seq and at
 // describe the start of the nap.
 func (e *Engine) napLocked() (ok bool, seq uint64, at time.Time) {
-	e.napping = true
+	e.mu.sched.napping = true
 	e.releaseSlotLocked()
-	seq, at = e.stats.executions, time.Now()
+	seq, at = e.mu.stats.executions, time.Now()
 	e.mu.Unlock()
 	timer := time.NewTimer(napTime)
 	select {
@@ -96,36 +96,36 @@ func (e *Engine) napLocked() (ok bool, seq uint64, at time.Time) {
 		timer.Stop()
 	}
 	e.mu.Lock()
-	e.napping = false
-	if e.closed || e.free == 0 || e.runnableLocked() == 0 {
+	e.mu.sched.napping = false
+	if e.mu.closed || e.mu.sched.free == 0 || e.runnableLocked() == 0 {
 		return false, 0, time.Time{}
 	}
-	e.free--
+	e.mu.sched.free--
 	return true, seq, at
 }
 
 // pickLocked takes the next task to start: the lowest dirty task if nothing
 // running is below it, otherwise the oldest fresh task.
 func (e *Engine) pickLocked() *Task {
-	if len(e.dirty) > 0 && e.dirty.minHeight() <= e.runningRe.minHeight() {
+	if len(e.mu.sched.dirty) > 0 && e.mu.sched.dirty.minHeight() <= e.mu.sched.runningRe.minHeight() {
 		// Any task of the lowest height will do. The last one, when it is
 		// one (as when many tasks at one height read one input), leaves
 		// the heap without moving any other.
-		if last := e.dirty[len(e.dirty)-1]; last.height == e.dirty[0].height {
+		if last := e.mu.sched.dirty[len(e.mu.sched.dirty)-1]; last.height == e.mu.sched.dirty[0].height {
 			return last
 		}
-		return e.dirty[0]
+		return e.mu.sched.dirty[0]
 	}
-	for e.freshHead < len(e.fresh) {
-		t := e.fresh[e.freshHead]
-		e.fresh[e.freshHead] = nil
-		e.freshHead++
+	for e.mu.sched.freshHead < len(e.mu.sched.fresh) {
+		t := e.mu.sched.fresh[e.mu.sched.freshHead]
+		e.mu.sched.fresh[e.mu.sched.freshHead] = nil
+		e.mu.sched.freshHead++
 		if t.st() == stQueued {
 			return t
 		}
 	}
-	e.fresh = e.fresh[:0]
-	e.freshHead = 0
+	e.mu.sched.fresh = e.mu.sched.fresh[:0]
+	e.mu.sched.freshHead = 0
 	return nil
 }
 
@@ -134,9 +134,9 @@ func (e *Engine) pickLocked() *Task {
 func (e *Engine) worker(seq uint64, at time.Time) {
 	th := e.newThread()
 	e.mu.Lock()
-	e.searching--
+	e.mu.sched.searching--
 	for e.crowdedLocked(seq, at) {
-		if e.napping { // one napping worker is enough
+		if e.mu.sched.napping { // one napping worker is enough
 			e.releaseSlotLocked()
 			e.mu.Unlock()
 			e.workers.Done()
@@ -154,7 +154,7 @@ func (e *Engine) worker(seq uint64, at time.Time) {
 		e.mu.Unlock()
 		e.workers.Done()
 	}()
-	for !e.closed && len(e.slotWaiters) == 0 {
+	for !e.mu.closed && len(e.mu.sched.slotWaiters) == 0 {
 		t := e.pickLocked()
 		if t == nil {
 			break
@@ -176,13 +176,13 @@ func (e *Engine) newThread() *thread {
 // releaseSlotLocked gives a slot to the first goroutine waiting for one, or
 // makes it free.
 func (e *Engine) releaseSlotLocked() {
-	if len(e.slotWaiters) > 0 {
-		ch := e.slotWaiters[0]
-		e.slotWaiters = e.slotWaiters[1:]
+	if len(e.mu.sched.slotWaiters) > 0 {
+		ch := e.mu.sched.slotWaiters[0]
+		e.mu.sched.slotWaiters = e.mu.sched.slotWaiters[1:]
 		close(ch)
 		return
 	}
-	e.free++
+	e.mu.sched.free++
 	e.kickLocked(0)
 }
 
@@ -208,15 +208,15 @@ func (e *Engine) resumeSlotLocked(th *thread) {
 // acquireSlotLocked takes a slot, waiting with mu released if none is free.
 // Goroutines resuming blocked work are served before new work starts.
 func (e *Engine) acquireSlotLocked() {
-	if e.closed {
+	if e.mu.closed {
 		return
 	}
-	if e.free > 0 {
-		e.free--
+	if e.mu.sched.free > 0 {
+		e.mu.sched.free--
 		return
 	}
 	ch := make(chan struct{})
-	e.slotWaiters = append(e.slotWaiters, ch)
+	e.mu.sched.slotWaiters = append(e.mu.sched.slotWaiters, ch)
 	e.mu.Unlock()
 	<-ch
 	e.mu.Lock()

@@ -45,13 +45,13 @@ func (e *Engine) readStrong(ctx context.Context, r Raw, resolveOnly bool) (v any
 		}
 	}()
 	for hops := 0; ; {
-		if e.closed {
+		if e.mu.closed {
 			return nil, Raw{}, ErrClosed
 		}
 		if resolveOnly && r.Slot != 0 {
 			return nil, r, nil
 		}
-		t := e.tasks[r.Task]
+		t := e.mu.tasks[r.Task]
 		switch t.st() {
 		case stDone:
 			if t.height >= e.levelLocked() {
@@ -67,7 +67,7 @@ func (e *Engine) readStrong(ctx context.Context, r Raw, resolveOnly bool) (v any
 				}
 				continue
 			}
-			if e.stats.evicted > 0 && (r.Slot != 0 || !resolveOnly) && t.cellEvicted(r) {
+			if e.mu.stats.evicted > 0 && (r.Slot != 0 || !resolveOnly) && t.cellEvicted(r) {
 				e.markDirtyLocked(t, Why{Kind: WhyEvicted})
 				continue
 			}
@@ -98,7 +98,7 @@ func (e *Engine) readStrong(ctx context.Context, r Raw, resolveOnly bool) (v any
 				continue
 			}
 			w := &waiter{ch: make(chan struct{})}
-			e.taskWaiters[t] = append(e.taskWaiters[t], w)
+			e.mu.wait.tasks[t] = append(e.mu.wait.tasks[t], w)
 			e.kickLocked(0)
 			err := e.blockOutsideLocked(ctx, w.ch)
 			e.removeWaiterLocked(t, w)
@@ -115,10 +115,10 @@ func (e *Engine) readStrong(ctx context.Context, r Raw, resolveOnly bool) (v any
 // its answer sooner this way. It helps only when ctx cannot be cancelled:
 // while a task runs here, the read could not return early.
 func (e *Engine) helpLocked(ctx context.Context, done func() bool) bool {
-	if ctx.Done() != nil || e.free == 0 || len(e.slotWaiters) > 0 || e.closed {
+	if ctx.Done() != nil || e.mu.sched.free == 0 || len(e.mu.sched.slotWaiters) > 0 || e.mu.closed {
 		return false
 	}
-	e.free--
+	e.mu.sched.free--
 	e.workers.Add(1) // Close waits for the tasks run here too
 	// Deferred: see executeLocked on runtime.Goexit.
 	defer func() {
@@ -126,7 +126,7 @@ func (e *Engine) helpLocked(ctx context.Context, done func() bool) bool {
 		e.workers.Done()
 	}()
 	th := e.newThread()
-	for !e.closed && !done() && len(e.slotWaiters) == 0 {
+	for !e.mu.closed && !done() && len(e.mu.sched.slotWaiters) == 0 {
 		t := e.pickLocked()
 		if t == nil {
 			break
@@ -141,25 +141,25 @@ func (e *Engine) helpLocked(ctx context.Context, done func() bool) bool {
 // beginStrongLocked waits until no edit made before the call is still
 // deferred, then registers a strong reader, which defers later edits.
 func (e *Engine) beginStrongLocked(ctx context.Context) error {
-	for len(e.pending) > 0 {
-		if e.closed {
+	for len(e.mu.edits.deferred) > 0 {
+		if e.mu.closed {
 			return ErrClosed
 		}
 		ch := make(chan struct{})
-		e.applied = append(e.applied, ch)
+		e.mu.edits.applied = append(e.mu.edits.applied, ch)
 		if err := e.blockOutsideLocked(ctx, ch); err != nil {
 			return err
 		}
 	}
-	if e.closed {
+	if e.mu.closed {
 		return ErrClosed
 	}
-	e.strongReaders++
+	e.mu.edits.strongReaders++
 	return nil
 }
 
 func (e *Engine) endStrongLocked() {
-	e.strongReaders--
+	e.mu.edits.strongReaders--
 	e.settleLocked()
 }
 
@@ -176,44 +176,44 @@ func (e *Engine) WaitIdle(ctx context.Context) error {
 	}
 	defer e.endStrongLocked()
 	for !e.quiescentLocked() {
-		if e.closed {
+		if e.mu.closed {
 			return ErrClosed
 		}
 		ch := make(chan struct{})
-		e.idle = append(e.idle, ch)
+		e.mu.wait.idle = append(e.mu.wait.idle, ch)
 		if err := e.blockOutsideLocked(ctx, ch); err != nil {
 			return err
 		}
 	}
-	if e.closed {
+	if e.mu.closed {
 		return ErrClosed
 	}
 	return nil
 }
 
 func (e *Engine) quiescentLocked() bool {
-	return e.freshCount == 0 && len(e.dirty) == 0 && e.running == 0 && e.reporting == 0
+	return e.mu.sched.freshCount == 0 && len(e.mu.sched.dirty) == 0 && e.mu.sched.running == 0 && e.mu.sched.reporting == 0
 }
 
 // settleLocked wakes WaitIdle callers once nothing is left to do, and
 // applies deferred edits once no strong reader is left.
 func (e *Engine) settleLocked() {
-	if len(e.idle) > 0 && e.quiescentLocked() {
-		for _, ch := range e.idle {
+	if len(e.mu.wait.idle) > 0 && e.quiescentLocked() {
+		for _, ch := range e.mu.wait.idle {
 			close(ch)
 		}
-		e.idle = e.idle[:0]
+		e.mu.wait.idle = e.mu.wait.idle[:0]
 	}
-	if len(e.pending) == 0 || e.strongReaders > 0 || e.closed {
+	if len(e.mu.edits.deferred) == 0 || e.mu.edits.strongReaders > 0 || e.mu.closed {
 		return
 	}
-	pending := e.pending
-	e.pending = nil
+	pending := e.mu.edits.deferred
+	e.mu.edits.deferred = nil
 	for _, apply := range pending {
 		apply()
 	}
-	for _, ch := range e.applied {
+	for _, ch := range e.mu.edits.applied {
 		close(ch)
 	}
-	e.applied = e.applied[:0]
+	e.mu.edits.applied = e.mu.edits.applied[:0]
 }

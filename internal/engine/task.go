@@ -131,8 +131,8 @@ type Task struct {
 }
 
 func (e *Engine) addTaskLocked(fn *Func, args any) *Task {
-	t := &Task{id: uint32(len(e.tasks)), heapIdx: noHeap, fn: fn, args: args}
-	e.tasks = append(e.tasks, t)
+	t := &Task{id: uint32(len(e.mu.tasks)), heapIdx: noHeap, fn: fn, args: args}
+	e.mu.tasks = append(e.mu.tasks, t)
 	return t
 }
 

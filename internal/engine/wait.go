@@ -32,7 +32,7 @@ func (e *Engine) waitTaskLocked(ctx context.Context, x *execution, t *Task, slot
 	// so whatever waits for x must be above t too.
 	e.raiseWaitersLocked(x.t)
 	w := &waiter{ch: make(chan struct{}), x: x}
-	e.taskWaiters[t] = append(e.taskWaiters[t], w)
+	e.mu.wait.tasks[t] = append(e.mu.wait.tasks[t], w)
 	if t.st() == stNew {
 		e.enqueueLocked(t)
 	}
@@ -45,14 +45,14 @@ func (e *Engine) waitTaskLocked(ctx context.Context, x *execution, t *Task, slot
 }
 
 func (e *Engine) removeWaiterLocked(t *Task, w *waiter) {
-	ws := e.taskWaiters[t]
+	ws := e.mu.wait.tasks[t]
 	for i, v := range ws {
 		if v == w {
 			ws = append(ws[:i], ws[i+1:]...)
 			if len(ws) == 0 {
-				delete(e.taskWaiters, t)
+				delete(e.mu.wait.tasks, t)
 			} else {
-				e.taskWaiters[t] = ws
+				e.mu.wait.tasks[t] = ws
 			}
 			return
 		}
@@ -61,14 +61,14 @@ func (e *Engine) removeWaiterLocked(t *Task, w *waiter) {
 
 // wakeTaskLocked wakes every execution waiting for t.
 func (e *Engine) wakeTaskLocked(t *Task) {
-	if len(e.taskWaiters) == 0 {
+	if len(e.mu.wait.tasks) == 0 {
 		return
 	}
-	ws, ok := e.taskWaiters[t]
+	ws, ok := e.mu.wait.tasks[t]
 	if !ok {
 		return
 	}
-	delete(e.taskWaiters, t)
+	delete(e.mu.wait.tasks, t)
 	for _, w := range ws {
 		close(w.ch)
 	}
@@ -90,9 +90,9 @@ func (e *Engine) levelWaitLocked(ctx context.Context, x *execution, t *Task, slo
 	e.raiseWaitersLocked(x.t)
 	e.kickLocked(0)
 	err := e.blockLocked(ctx, x, lw.ch)
-	for i, v := range e.levelWaiters {
+	for i, v := range e.mu.wait.level {
 		if v == lw {
-			e.levelWaiters = append(e.levelWaiters[:i], e.levelWaiters[i+1:]...)
+			e.mu.wait.level = append(e.mu.wait.level[:i], e.mu.wait.level[i+1:]...)
 			break
 		}
 	}
@@ -102,16 +102,16 @@ func (e *Engine) levelWaitLocked(ctx context.Context, x *execution, t *Task, slo
 // addLevelWaiterLocked registers lw. Waiters leave without updating
 // levelWaitMin, which so stays a lower bound rather than the minimum.
 func (e *Engine) addLevelWaiterLocked(lw *levelWaiter) {
-	if len(e.levelWaiters) == 0 || lw.h < e.levelWaitMin {
-		e.levelWaitMin = lw.h
+	if len(e.mu.wait.level) == 0 || lw.h < e.mu.wait.levelMin {
+		e.mu.wait.levelMin = lw.h
 	}
-	e.levelWaiters = append(e.levelWaiters, lw)
+	e.mu.wait.level = append(e.mu.wait.level, lw)
 }
 
 func (e *Engine) removeLevelWaiterLocked(lw *levelWaiter) {
-	for i, v := range e.levelWaiters {
+	for i, v := range e.mu.wait.level {
 		if v == lw {
-			e.levelWaiters = append(e.levelWaiters[:i], e.levelWaiters[i+1:]...)
+			e.mu.wait.level = append(e.mu.wait.level[:i], e.mu.wait.level[i+1:]...)
 			return
 		}
 	}
@@ -122,16 +122,16 @@ func (e *Engine) removeLevelWaiterLocked(lw *levelWaiter) {
 // every waiter while the level is below them all, as it is through most of
 // a long recomputation that a strongly consistent read waits for.
 func (e *Engine) wakeLevelLocked() {
-	if len(e.levelWaiters) == 0 {
+	if len(e.mu.wait.level) == 0 {
 		return
 	}
 	l := e.levelLocked()
-	if l <= e.levelWaitMin {
+	if l <= e.mu.wait.levelMin {
 		return
 	}
-	kept := e.levelWaiters[:0]
+	kept := e.mu.wait.level[:0]
 	low := int32(math.MaxInt32)
-	for _, lw := range e.levelWaiters {
+	for _, lw := range e.mu.wait.level {
 		if l > lw.h {
 			close(lw.ch)
 		} else {
@@ -139,16 +139,16 @@ func (e *Engine) wakeLevelLocked() {
 			low = min(low, lw.h)
 		}
 	}
-	clear(e.levelWaiters[len(kept):])
-	e.levelWaiters = kept
-	e.levelWaitMin = low
+	clear(e.mu.wait.level[len(kept):])
+	e.mu.wait.level = kept
+	e.mu.wait.levelMin = low
 }
 
 // blockLocked waits, with mu released, until ch is closed, x is cancelled or
 // ctx (x's Run or a context derived from it) is done. x's thread gives its
 // slot back for the duration and takes one again before it returns.
 func (e *Engine) blockLocked(ctx context.Context, x *execution, ch <-chan struct{}) error {
-	if e.closed {
+	if e.mu.closed {
 		return ErrClosed
 	}
 	th := x.th
@@ -166,7 +166,7 @@ func (e *Engine) blockLocked(ctx context.Context, x *execution, ch <-chan struct
 	e.mu.Lock()
 	e.resumeSlotLocked(th)
 	switch {
-	case e.closed:
+	case e.mu.closed:
 		return ErrClosed
 	case x.Err() != nil:
 		return x.Err()
@@ -179,7 +179,7 @@ func (e *Engine) blockLocked(ctx context.Context, x *execution, ch <-chan struct
 // blockOutsideLocked waits, with mu released, until ch is closed or ctx is
 // done.
 func (e *Engine) blockOutsideLocked(ctx context.Context, ch <-chan struct{}) error {
-	if e.closed {
+	if e.mu.closed {
 		// Close has woken everyone already; ch would never be closed.
 		return ErrClosed
 	}
@@ -191,7 +191,7 @@ func (e *Engine) blockOutsideLocked(ctx context.Context, ch <-chan struct{}) err
 		err = ctx.Err()
 	}
 	e.mu.Lock()
-	if err == nil && e.closed {
+	if err == nil && e.mu.closed {
 		err = ErrClosed
 	}
 	return err

@@ -52,7 +52,7 @@ func (e *Engine) Info(r Raw) (TaskInfo, error) {
 		e.mu.Unlock()
 		return TaskInfo{}, err
 	}
-	t := e.tasks[r.Task]
+	t := e.mu.tasks[r.Task]
 	info := e.infoLocked(t)
 	e.mu.Unlock()
 	info.name(t)
@@ -63,9 +63,9 @@ func (e *Engine) Info(r Raw) (TaskInfo, error) {
 // names format task arguments, whose methods must not run under mu (they
 // may call back into the engine).
 func (e *Engine) infoLocked(t *Task) TaskInfo {
-	info := TaskInfo{State: t.st().String(), Executions: t.execs, Why: t.why(), Duration: e.durations[t]}
-	if w := info.Why; (w.Kind == WhyChanged || w.Kind == WhyCycleGone) && w.task != 0 && int(w.task) < len(e.tasks) {
-		info.changed = e.tasks[w.task]
+	info := TaskInfo{State: t.st().String(), Executions: t.execs, Why: t.why(), Duration: e.mu.durations[t]}
+	if w := info.Why; (w.Kind == WhyChanged || w.Kind == WhyCycleGone) && w.task != 0 && int(w.task) < len(e.mu.tasks) {
+		info.changed = e.mu.tasks[w.task]
 	}
 	return info
 }
@@ -100,7 +100,7 @@ func (e *Engine) DebugName(r Raw) (string, error) {
 		e.mu.Unlock()
 		return "", err
 	}
-	t := e.tasks[r.Task]
+	t := e.mu.tasks[r.Task]
 	e.mu.Unlock()
 	return slotName(t, r.Slot), nil
 }

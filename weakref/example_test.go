@@ -77,8 +77,9 @@ func ExampleRegistry_FromRaw() {
 func ExampleRegistry_Weak() {
 	var mobs weakref.Registry[mob]
 	a, b := &mob{name: "twin"}, &mob{name: "twin"}
-	fmt.Println(mobs.Weak(a) == mobs.Weak(a))
-	fmt.Println(mobs.Weak(a) == mobs.Weak(b))
+	first, again := mobs.Weak(a), mobs.Weak(a)
+	fmt.Println(first == again)
+	fmt.Println(first == mobs.Weak(b)) // an equal but distinct object
 	fmt.Println(mobs.Len())
 	// Output:
 	// true

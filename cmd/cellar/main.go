@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -136,12 +135,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// goSource returns the source tree of the Go installation.
+// goSource returns the source tree of the Go installation, as the go
+// command on PATH reports it (the GOROOT recorded in the binary is empty when
+// it was built with -trimpath, and wrong once it is copied elsewhere). Without
+// a go command, $GOROOT is used if it is set.
 func goSource() (string, error) {
 	out, err := exec.Command("go", "env", "GOROOT").Output()
 	dir := strings.TrimSpace(string(out))
 	if err != nil || dir == "" {
-		dir = runtime.GOROOT()
+		dir = os.Getenv("GOROOT")
 	}
 	if dir == "" {
 		return "", errors.New("cannot find the Go installation; pass the directory to index")

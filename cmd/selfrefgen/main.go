@@ -23,7 +23,7 @@
 //	selfrefgen [-check] [file.go ...]
 //
 // With no file arguments it processes $GOFILE, the file that holds the
-// go:generate line. For each file x.go it writes x_selfref.go next to it
+// //go:generate line. For each file x.go it writes x_selfref.go next to it
 // (x_selfref_test.go for x_test.go). With -check it writes nothing and
 // exits with status 1 if a generated file is missing or differs from what
 // it would write, which suits CI.

@@ -42,7 +42,6 @@ import (
 	"os/signal"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -85,14 +84,15 @@ func main() {
 	}
 }
 
-// goSource returns the source tree of the Go installation. It asks the go
-// command first: the GOROOT recorded in the binary is empty when it was
-// built with -trimpath, and wrong once it is copied elsewhere.
+// goSource returns the source tree of the Go installation, as the go
+// command on PATH reports it (the GOROOT recorded in the binary is empty when
+// it was built with -trimpath, and wrong once it is copied elsewhere). Without
+// a go command, $GOROOT is used if it is set.
 func goSource() (string, error) {
 	out, err := exec.Command("go", "env", "GOROOT").Output()
 	dir := strings.TrimSpace(string(out))
 	if err != nil || dir == "" {
-		dir = runtime.GOROOT()
+		dir = os.Getenv("GOROOT")
 	}
 	if dir == "" {
 		return "", errors.New("cannot find the Go installation; pass the directory to count")

@@ -205,7 +205,7 @@ func TestBlankFields(t *testing.T) {
 
 func TestTypeName(t *testing.T) {
 	const pkg = "github.com/cellar-go/cellar/internal/codec_test"
-	type box[T any] struct{ v T }
+	type box[T any] struct{ _ T } // only its name matters
 	for _, tc := range []struct {
 		t    reflect.Type
 		want string

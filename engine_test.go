@@ -21,7 +21,13 @@ const failAfter = time.Minute
 func newEngine(t *testing.T, opts *cellar.Options) *cellar.Engine {
 	t.Helper()
 	e := cellar.New(opts)
-	t.Cleanup(func() { e.Close() })
+	t.Cleanup(func() {
+		// Whatever the test did, the graph it leaves is well formed.
+		if err := cellar.CheckInvariants(e); err != nil {
+			t.Errorf("engine invariants after the test:\n%v", err)
+		}
+		e.Close()
+	})
 	return e
 }
 

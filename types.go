@@ -1,6 +1,7 @@
 package cellar
 
 import (
+	"crypto/sha256"
 	"reflect"
 	"sync"
 
@@ -16,7 +17,7 @@ func typeFor[T any]() *engine.Type {
 	if t, ok := types.Load(rt); ok {
 		return t.(*engine.Type)
 	}
-	t, _ := types.LoadOrStore(rt, &engine.Type{Name: rt.String(), Equal: equalFor[T](rt), Key: keyFor(rt)})
+	t, _ := types.LoadOrStore(rt, &engine.Type{Name: rt.String(), Equal: equalFor[T](rt), Key: keyFor(rt), Fingerprint: fingerprintFor(rt, hasEqualMethod[T](rt))})
 	return t.(*engine.Type)
 }
 
@@ -25,6 +26,9 @@ func typeFor[T any]() *engine.Type {
 // otherwise equality of the deterministic encodings (which compares the
 // contents of slices, maps and pointed-to values).
 func equalFor[T any](rt reflect.Type) func(a, b any) bool {
+	if !hasEqualMethod[T](rt) {
+		return plainEqualFor(rt)
+	}
 	if rt.Implements(reflect.TypeFor[interface{ Equal(T) bool }]()) {
 		return func(a, b any) (eq bool) {
 			defer func() {
@@ -46,6 +50,19 @@ func equalFor[T any](rt reflect.Type) func(a, b any) bool {
 			return any(&pa).(interface{ Equal(T) bool }).Equal(b.(T))
 		}
 	}
+	return plainEqualFor(rt)
+}
+
+// hasEqualMethod reports whether T, or *T, has a method Equal(T) bool, by
+// which its values are then compared.
+func hasEqualMethod[T any](rt reflect.Type) bool {
+	eq := reflect.TypeFor[interface{ Equal(T) bool }]()
+	return rt.Implements(eq) || reflect.PointerTo(rt).Implements(eq)
+}
+
+// plainEqualFor returns the comparison of values of a type without an Equal
+// method: == if it is comparable, otherwise their encodings.
+func plainEqualFor(rt reflect.Type) func(a, b any) bool {
 	if rt.Comparable() && !holdsInterface(rt) {
 		return func(a, b any) bool { return a == b }
 	}
@@ -105,4 +122,36 @@ func holdsInterface(t reflect.Type) bool {
 		}
 	}
 	return false
+}
+
+// fingerprintFor returns how values of type rt are fingerprinted, so that a
+// final read ([Vc.GetFinal]) can drop a cell's content and the recomputed
+// value still be compared with it: SHA-256 of the deterministic encoding.
+// Equal fingerprints must mean equal values, so a comparable type is
+// fingerprinted by its key encoding, which is equal exactly when the
+// values are == (pointers and channels, whose == is identity, have none);
+// other types, compared by their encoding or an Equal method, by their
+// value encoding. A value that cannot be encoded has no fingerprint, and
+// its cell is kept.
+func fingerprintFor(rt reflect.Type, equalMethod bool) func(any) (engine.Fingerprint, bool) {
+	appendEnc := codec.AppendValue
+	if rt.Comparable() && !equalMethod {
+		appendEnc = codec.AppendKey
+	}
+	return func(v any) (fp engine.Fingerprint, ok bool) {
+		defer func() {
+			if recover() != nil {
+				ok = false
+			}
+		}()
+		if v == nil {
+			return sha256.Sum256(nil), true
+		}
+		rv := reflect.ValueOf(v)
+		b, err := appendEnc([]byte(codec.TypeName(rv.Type())+"\x00"), rv)
+		if err != nil {
+			return fp, false
+		}
+		return sha256.Sum256(b), true
+	}
 }

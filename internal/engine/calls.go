@@ -140,6 +140,9 @@ func (e *Engine) releaseLocked(h *hold) {
 		t.setSt(stNew)
 		e.mu.sched.freshCount--
 		e.endFreshPhaseLocked(t)
+		// Anyone still waiting looks again (and, wanting the task
+		// after all, queues it again).
+		e.mu.wait.tasks.wake(t)
 		e.settleLocked()
 	case stRunning:
 		e.cancelExecLocked(t.exec, context.Canceled)

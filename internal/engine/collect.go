@@ -29,12 +29,19 @@ type taken struct {
 	typ *Type
 }
 
-// taskMeta is what only tasks with collectibles, or with readers of their
-// collectibles, need.
-type taskMeta struct {
-	emits   []emission
-	taken   []taken
-	readers []uint32 // the tasks that read the meta
+// taskExtra is what only some tasks need: those with collectibles, with
+// readers of their collectibles, or with readers of their output's target.
+type taskExtra struct {
+	emits         []emission
+	taken         []taken
+	metaReaders   []uint32 // the tasks that read the meta
+	targetReaders []uint32 // the tasks that resolved the output (targetSlot)
+}
+
+// hasMeta reports whether m holds anything a completion must look at for
+// collectibles.
+func (m *taskExtra) hasMeta() bool {
+	return m != nil && (len(m.emits) > 0 || len(m.taken) > 0 || len(m.metaReaders) > 0)
 }
 
 // collectKey is the argument of a collect task.
@@ -159,16 +166,16 @@ func collect(ctx context.Context, args any) Result {
 func (e *Engine) readMeta(ctx context.Context, run *Run, t *Task, typ *Type) (own []any, children []*Task, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	x, err := e.beginReadLocked(run, t.outputRaw(e.id))
+	rd, err := e.beginReadLocked(ctx, run, t.outputRaw(e.id), 0)
 	if err != nil {
 		return nil, nil, err
 	}
+	defer e.endReadLocked(&rd)
 	r := Raw{Eng: e.id, Task: t.id, Slot: metaSlot}
-	defer func() { x.inflight-- }()
-	if _, err := e.readLoopLocked(ctx, x, &r, 0); err != nil {
+	if _, err := e.readLoopLocked(&rd, &r); err != nil {
 		return nil, nil, err
 	}
-	if m := t.meta; m != nil {
+	if m := t.more; m != nil {
 		for _, em := range m.emits {
 			if em.typ == typ {
 				own = append(own, em.value)
@@ -184,10 +191,11 @@ func (e *Engine) readMeta(ctx context.Context, run *Run, t *Task, typ *Type) (ow
 		children = append(children, c)
 	}
 	for _, d := range t.deps {
-		// Only a read of c's output makes c a child. A read of one
+		// Only a read of c's output (or of where it points: a
+		// resolution) makes c a child. A read of one
 		// of c's cells alone means the cell was handed down (as an
 		// argument, say) by c or a task above c, which collects c.
-		if d.slot == 0 && !d.back {
+		if (d.slot == 0 || d.slot == targetSlot) && !d.back {
 			add(d.t)
 		}
 	}
@@ -198,10 +206,10 @@ func (e *Engine) readMeta(ctx context.Context, run *Run, t *Task, typ *Type) (ow
 }
 
 func (t *Task) tookFrom(c *Task, typ *Type) bool {
-	if t.meta == nil {
+	if t.more == nil {
 		return false
 	}
-	for _, k := range t.meta.taken {
+	for _, k := range t.more.taken {
 		if k.t == c && k.typ == typ {
 			return true
 		}
@@ -220,17 +228,17 @@ func (e *Engine) storeMetaLocked(x *execution, depsChanged bool) bool {
 	if x.more != nil {
 		emits, took = x.more.emits, x.more.taken
 	}
-	m := t.meta
+	m := t.more
 	if m == nil {
 		if len(emits) == 0 && len(took) == 0 {
 			return false
 		}
-		m = new(taskMeta)
-		t.meta = m
+		m = new(taskExtra)
+		t.more = m
 	}
 	changed := !sameEmissions(m.emits, emits) || !sameTaken(m.taken, took)
-	if len(m.readers) > 0 && (changed || depsChanged) {
-		e.markReadersLocked(m.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: metaSlot})
+	if len(m.metaReaders) > 0 && (changed || depsChanged) {
+		e.markReadersLocked(m.metaReaders, nil, Why{Kind: WhyChanged, task: t.id, slot: metaSlot}, dep{t: t, slot: metaSlot})
 	}
 	m.emits, m.taken = emits, took
 	return changed

@@ -1,6 +1,10 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+	"reflect"
+	"slices"
+)
 
 // completeLocked stores what x produced, invalidates the readers of
 // everything that changed, and wakes whoever waits for the task.
@@ -26,11 +30,11 @@ func (e *Engine) completeLocked(x *execution) {
 		e.discardLocked(x)
 	} else if !e.mu.closed {
 		e.storeLocked(x)
-		if len(e.mu.cycles.back) > 0 {
-			e.recheckBackReadersLocked(t)
-		}
 	}
-	e.wakeTaskLocked(t)
+	if e.mu.cycles.edgeGone && len(e.mu.cycles.back) > 0 {
+		e.recheckCyclesLocked()
+	}
+	e.mu.wait.tasks.wake(t)
 	e.wakeLevelLocked()
 	inline := x.parent != nil
 	e.freeExecLocked(x)
@@ -44,14 +48,14 @@ func (e *Engine) completeLocked(x *execution) {
 
 func (e *Engine) storeLocked(x *execution) {
 	t, res := x.t, &x.res
-	if res.Err == nil && !res.IsVc && len(x.cells) == 0 && t.meta == nil && x.more == nil &&
+	if res.Err == nil && !res.IsVc && len(x.cells) == 0 && !t.more.hasMeta() && x.more == nil &&
 		len(t.cells) == 1 && t.cells[0].typ != nil && t.out == (output{vc: Raw{Eng: e.id, Task: t.id, Slot: 1}}) {
 		// The common case of a task with one cell that ran before and
 		// returns a value again: update the cell in place. The output
 		// is the cell, so its readers depend on the value too.
 		changed := e.updateCellLocked(x, &t.cells[0])
 		if changed && len(t.outReaders) > 0 {
-			e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
+			e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id}, dep{t: t})
 		}
 		e.finishStoreLocked(x, changed)
 		return
@@ -60,16 +64,16 @@ func (e *Engine) storeLocked(x *execution) {
 	changed := false
 	switch {
 	case res.Err != nil:
-		out.err = &TaskError{Task: x.name, Err: res.Err, msg: x.msg}
+		out.err = &TaskError{Task: x.name, Err: res.Err, task: t, shape: x.shape}
 	case res.IsVc:
 		if res.Vc.IsLocal() {
 			err := fmt.Errorf("%w (returned as the task's result)", ErrNonLocalValue)
-			out.err = &TaskError{Task: x.name, Err: err, msg: err.Error()}
+			out.err = engineTaskError(t, x.name, err)
 		} else if err := e.checkRawLocked(res.Vc); err != nil {
-			out.err = &TaskError{Task: x.name, Err: err, msg: err.Error()}
+			out.err = engineTaskError(t, x.name, err)
 		} else if res.Vc == t.outputRaw(e.id) {
-			cyc := &CycleError{names: []string{x.name, x.name}} // named outside mu
-			out.err = &TaskError{Task: x.name, Err: cyc, msg: cyc.Error()}
+			cyc := &CycleError{tasks: []*Task{t, t}, names: []string{x.name, x.name}} // named outside mu
+			out.err = engineTaskError(t, x.name, cyc)
 		} else {
 			out.vc = res.Vc
 		}
@@ -81,7 +85,7 @@ func (e *Engine) storeLocked(x *execution) {
 		if e.updateCellLocked(x, &t.cells[0]) {
 			changed = true
 			if out.equal(t.out) {
-				e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
+				e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id}, dep{t: t})
 			}
 		}
 	} else {
@@ -98,24 +102,29 @@ func (e *Engine) storeLocked(x *execution) {
 			outCell = int(out.vc.Slot)
 		}
 		var outCellChanged bool
-		changed, outCellChanged = e.replaceCellsLocked(t, newCells, outCell, x.evictOnly && !x.dirtyAgain)
+		changed, outCellChanged = e.replaceCellsLocked(x, newCells, outCell)
 		if outCellChanged && out.equal(t.out) {
 			// Readers through the output depend on the value of
 			// the own cell it points at (see readLoopLocked).
-			e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
+			e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id}, dep{t: t})
 		}
-	}
-	if !out.equal(t.out) {
-		if t.execs > 0 {
-			changed = true
-		}
-		e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id})
 	}
 	// Collect tasks follow a returned Vc to its task: another task there
 	// changes what t collects, as a changed list of reads does.
 	retargeted := (out.err != nil) != (t.out.err != nil) || out.vc.Task != t.out.vc.Task
-	t.out = out
-	if (t.meta != nil || x.more != nil) && e.storeMetaLocked(x, retargeted || x.diverged || x.cursor < len(x.old)) && t.execs > 0 {
+	if !out.equal(t.out) {
+		if t.execs > 0 {
+			changed = true
+		}
+		e.markReadersLocked(t.outReaders, nil, Why{Kind: WhyChanged, task: t.id}, dep{t: t})
+		if m := t.more; m != nil && len(m.targetReaders) > 0 {
+			e.markReadersLocked(m.targetReaders, nil, Why{Kind: WhyChanged, task: t.id}, dep{t: t, slot: targetSlot})
+		}
+		// An equal output keeps its error value, so that the tasks
+		// that wrap it see one error as long as it is unchanged.
+		t.out = out
+	}
+	if (t.more.hasMeta() || x.more != nil) && e.storeMetaLocked(x, retargeted || x.diverged || x.cursor < len(x.old)) && t.execs > 0 {
 		changed = true
 	}
 	e.finishStoreLocked(x, changed)
@@ -126,7 +135,7 @@ func (e *Engine) storeLocked(x *execution) {
 // dirty (those of the output are the caller's business).
 func (e *Engine) updateCellLocked(x *execution, oc *cell) bool {
 	t, res := x.t, &x.res
-	if oc.evicted() && x.evictOnly && !x.dirtyAgain && oc.typ == res.Type {
+	if oc.evicted() && x.sameAsEvicted(oc, 0, res.Type) {
 		oc.value = res.Value // recomputed as it was
 		return false
 	}
@@ -134,7 +143,7 @@ func (e *Engine) updateCellLocked(x *execution, oc *cell) bool {
 		return false
 	}
 	oc.value, oc.typ = res.Value, res.Type
-	e.markReadersLocked(oc.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: 1})
+	e.markReadersLocked(oc.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: 1}, dep{t: t, slot: 1})
 	return true
 }
 
@@ -158,14 +167,15 @@ func (e *Engine) finishStoreLocked(x *execution, changed bool) {
 	}
 	t.setSt(stDone)
 	if x.dirtyAgain {
-		e.markDirtyLocked(t, x.againWhy)
+		e.markDirtyLocked(t, x.againWhy, unconditional)
 	}
 }
 
 // replaceCellsLocked makes newCells t's cells, marking the readers of every
 // cell whose value changed or that no longer exists. It reports whether
 // anything changed, and whether cell outCell-1 did (0 names no cell).
-func (e *Engine) replaceCellsLocked(t *Task, newCells []cell, outCell int, evictOnly bool) (changed, outCellChanged bool) {
+func (e *Engine) replaceCellsLocked(x *execution, newCells []cell, outCell int) (changed, outCellChanged bool) {
+	t := x.t
 	oldCells := t.cells
 	for i := range newCells {
 		nc := &newCells[i]
@@ -175,14 +185,14 @@ func (e *Engine) replaceCellsLocked(t *Task, newCells []cell, outCell int, evict
 			continue
 		}
 		oc := &oldCells[i]
-		if oc.evicted() && evictOnly && oc.typ == nc.typ {
-			// Recomputed from unchanged inputs: the same value.
+		if oc.evicted() && x.sameAsEvicted(oc, i, nc.typ) {
+			// Recomputed as it was.
 		} else if oc.same(nc) {
 			nc.value = oc.value
 		} else {
 			changed = true
 			outCellChanged = outCellChanged || i == outCell-1
-			e.markReadersLocked(oc.readers, saw, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)})
+			e.markReadersLocked(oc.readers, saw, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)}, dep{t: t, slot: uint32(i + 1)})
 		}
 		nc.readers = oc.readers
 	}
@@ -197,7 +207,7 @@ func (e *Engine) replaceCellsLocked(t *Task, newCells []cell, outCell int, evict
 		}
 		if oc.typ != nil {
 			changed = true
-			e.markReadersLocked(oc.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)})
+			e.markReadersLocked(oc.readers, nil, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)}, dep{t: t, slot: uint32(i + 1)})
 		}
 	}
 	for i := len(newCells); i < keep; i++ {
@@ -205,4 +215,202 @@ func (e *Engine) replaceCellsLocked(t *Task, newCells []cell, outCell int, evict
 	}
 	t.cells = newCells
 	return changed, outCellChanged
+}
+
+// Errors and cutoff. A re-execution that fails as the previous one did
+// changes nothing for its readers, so failures are compared, by what they
+// are rather than by message: messages elide the middle of long chains, and
+// two different errors can print alike. The comparison looks at the error's
+// shape, computed outside the lock when the function returns (errorShape):
+// the tree of errors that Unwrap reaches, each with its type and message,
+// where an error of the engine's is a leaf compared by identity:
+//
+//   - a *TaskError of another task is the same exactly when it is the same
+//     value: a task keeps its output error while it is unchanged (see
+//     storeLocked), so a new one means a change;
+//   - a *CycleError is the same when it names the same tasks.
+//
+// The panics of Error and String methods are caught: an error that cannot
+// print compares by type, and as the function's result it is replaced by a
+// *BrokenError that can.
+
+// errNode is one error of a shape, in preorder: kids nodes follow that are
+// its children, the errors its Unwrap returns.
+type errNode struct {
+	typ  reflect.Type
+	msg  string
+	leaf error // an error of the engine's, compared as said above
+	kids int
+}
+
+// maxShape bounds the nodes of a shape: an error tree larger than that (a
+// join of thousands of errors, say) compares the rest by message.
+const maxShape = 64
+
+// errorShape returns err's shape, and err itself or, if its Error method
+// panics, a *BrokenError in its place.
+func errorShape(err error) (error, []errNode) {
+	var shape []errNode
+	var broken any // what err's Error method panicked with
+	var walk func(err error) bool
+	walk = func(err error) bool {
+		i := len(shape)
+		shape = append(shape, errNode{typ: reflect.TypeOf(err)})
+		switch err := err.(type) {
+		case *TaskError:
+			if err.task != nil {
+				shape[i].leaf = err
+				return true
+			}
+		case *CycleError:
+			shape[i].leaf = err
+			return true
+		}
+		msg, p := safeMessage(err)
+		shape[i].msg = msg
+		if p != nil {
+			broken = p
+			return false
+		}
+		var kids []error
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			if k := safeUnwrap(u.Unwrap); k != nil {
+				kids = []error{k}
+			}
+		case interface{ Unwrap() []error }:
+			kids = safeUnwraps(u.Unwrap)
+		}
+		for _, k := range kids {
+			if len(shape) >= maxShape {
+				break
+			}
+			shape[i].kids++
+			walk(k)
+		}
+		return true
+	}
+	if !walk(err) {
+		err = &BrokenError{Err: err, Panic: broken}
+		shape = []errNode{{typ: reflect.TypeOf(err), msg: err.Error()}}
+	}
+	return err, shape
+}
+
+// safeMessage returns err's message, or what its Error method panicked
+// with.
+func safeMessage(err error) (msg string, panicked any) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked = r
+		}
+	}()
+	return err.Error(), nil
+}
+
+func safeUnwrap(f func() error) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = nil
+		}
+	}()
+	return f()
+}
+
+func safeUnwraps(f func() []error) (errs []error) {
+	defer func() {
+		if recover() != nil {
+			errs = nil
+		}
+	}()
+	return f()
+}
+
+// engineTaskError is t's output error for err, an error of the engine's own
+// made under the lock: err's message is the engine's, so it may be taken.
+func engineTaskError(t *Task, name string, err error) *TaskError {
+	shape := []errNode{{typ: reflect.TypeOf(err)}}
+	if c, ok := err.(*CycleError); ok {
+		shape[0].leaf = c
+	} else {
+		shape[0].msg = err.Error()
+	}
+	return &TaskError{Task: name, Err: err, task: t, shape: shape}
+}
+
+// sameShape reports whether two error shapes describe the same failure.
+func sameShape(a, b []errNode) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := &a[i], &b[i]
+		if x.typ != y.typ || x.msg != y.msg || x.kids != y.kids {
+			return false
+		}
+		if x.leaf == y.leaf {
+			continue
+		}
+		xc, ok1 := x.leaf.(*CycleError)
+		yc, ok2 := y.leaf.(*CycleError)
+		if !ok1 || !ok2 || !slices.Equal(xc.tasks, yc.tasks) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameAsEvicted reports whether x recomputed, as its new cell i of type typ,
+// the value that the evicted cell oc held: it re-ran from unchanged inputs
+// only because the content was dropped, or the fingerprints are equal.
+func (x *execution) sameAsEvicted(oc *cell, i int, typ *Type) bool {
+	if oc.typ != typ {
+		return false
+	}
+	if x.evictOnly && !x.dirtyAgain {
+		return true
+	}
+	return i < len(x.fps) && x.fps[i] != nil && *x.fps[i] == oc.value.(evictedCell).fp
+}
+
+// fingerprintLocked computes the fingerprints of x's new cells whose old
+// cell is evicted, with mu released (a fingerprint costs time in proportion
+// to the value).
+func (e *Engine) fingerprintLocked(x *execution) {
+	t := x.t
+	n := len(x.cells)
+	if x.res.Err == nil && !x.res.IsVc {
+		n++ // the cell of the value returned
+	}
+	type job struct {
+		i   int
+		v   any
+		typ *Type
+	}
+	var jobs []job
+	for i := 0; i < n && i < len(t.cells); i++ {
+		oc := &t.cells[i]
+		if !oc.evicted() || oc.typ == nil || oc.typ.Fingerprint == nil {
+			continue
+		}
+		v, typ := x.res.Value, x.res.Type
+		if i < len(x.cells) {
+			v, typ = x.cells[i].value, x.cells[i].typ
+		}
+		if typ == oc.typ {
+			jobs = append(jobs, job{i, v, typ})
+		}
+	}
+	if len(jobs) == 0 {
+		return
+	}
+	e.mu.Unlock()
+	fps := make([]*Fingerprint, n)
+	for _, j := range jobs {
+		if fp, ok := j.typ.Fingerprint(j.v); ok {
+			fps[j.i] = &fp
+		}
+	}
+	e.mu.Lock()
+	x.fps = fps
 }

@@ -3,22 +3,6 @@ package engine
 // smallSet is the size up to which dependency sets are searched linearly.
 const smallSet = 8
 
-// observeLocked records that x has read slot of t. nc is the cell of t's
-// running execution that x read, if it read one.
-func (e *Engine) observeLocked(x *execution, t *Task, slot uint32, nc *cell, mode readMode) error {
-	if mode&readUntracked != 0 {
-		return e.raiseAboveLocked(x, t, untrackedSlot)
-	}
-	if err := e.raiseAboveLocked(x, t, slot); err != nil {
-		return err
-	}
-	if nc != nil {
-		nc.readers = append(nc.readers, x.t.id)
-	}
-	e.recordDepLocked(x, dep{t: t, slot: slot})
-	return nil
-}
-
 // recordDepLocked adds d to x's dependencies, and the reverse edge to the
 // graph unless it is there from x's previous execution.
 func (e *Engine) recordDepLocked(x *execution, d dep) {
@@ -42,7 +26,7 @@ func (e *Engine) recordDepLocked(x *execution, d dep) {
 }
 
 // recordBackLocked records a read of t by x that closed a cycle. Back edges
-// do not order heights; see recheckBackReadersLocked.
+// do not order heights; see heights.go.
 func (e *Engine) recordBackLocked(x *execution, t *Task, slot uint32) {
 	if slot == untrackedSlot {
 		return
@@ -165,11 +149,15 @@ func (e *Engine) addReaderLocked(d dep, reader uint32) {
 		e.mu.cycles.back[t] = append(e.mu.cycles.back[t], reader)
 		return
 	}
-	if slot == metaSlot {
-		if t.meta == nil {
-			t.meta = new(taskMeta)
+	if slot == metaSlot || slot == targetSlot {
+		if t.more == nil {
+			t.more = new(taskExtra)
 		}
-		t.meta.readers = append(t.meta.readers, reader)
+		if slot == metaSlot {
+			t.more.metaReaders = append(t.more.metaReaders, reader)
+		} else {
+			t.more.targetReaders = append(t.more.targetReaders, reader)
+		}
 		return
 	}
 	if slot == 0 {
@@ -207,8 +195,11 @@ func (e *Engine) removeReaderLocked(d dep, reader uint32) {
 		}
 		return
 	}
+	e.mu.cycles.edgeGone = true
 	if d.slot == metaSlot {
-		list = &t.meta.readers
+		list = &t.more.metaReaders
+	} else if d.slot == targetSlot {
+		list = &t.more.targetReaders
 	} else if d.slot == 0 {
 		list = &t.outReaders
 	} else if i := int(d.slot - 1); i < len(t.cells) {

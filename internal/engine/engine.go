@@ -87,18 +87,16 @@ type schedState struct {
 	free       int      // free worker slots
 	searching  int      // workers started that have not yet picked a task
 	napping    bool     // a worker waits for the tasks to become longer (see crowdedLocked)
-	// slotWaiters are threads waiting to take a slot back after a
-	// blocked read; they are served before new work starts.
-	slotWaiters []chan struct{}
 }
 
 // waitState lists the goroutines blocked in the engine, by what they wait
 // for. See wait.go.
 type waitState struct {
-	tasks    map[*Task][]*waiter // waiting for a task's execution to end
-	level    []*levelWaiter      // waiting for the level to pass a height
-	levelMin int32               // no level waiter waits for a height below it
-	idle     []chan struct{}     // WaitIdle: closed when the graph is quiescent
+	tasks   taskWaits           // for a task's execution to end
+	level   levelWaits          // for the level to pass a height
+	slots   waitQueue[struct{}] // for a worker slot, after a blocked read: served before new work starts
+	idle    waitQueue[struct{}] // WaitIdle: for the graph to be quiescent
+	applied waitQueue[struct{}] // for deferred edits to be applied
 }
 
 // editState holds the edits deferred while strongly consistent reads are in
@@ -107,7 +105,6 @@ type editState struct {
 	strongReaders int                  // strongly consistent reads and WaitIdle calls in progress
 	deferred      []func()             // edits deferred while strongReaders > 0
 	states        map[*Task]pendingSet // the latest deferred value of each state
-	applied       []chan struct{}      // closed when deferred edits are applied
 }
 
 // callState is what calls from outside any task keep: the functions that
@@ -119,9 +116,12 @@ type callState struct {
 // cycleState holds the reads that closed a cycle. See heights.go.
 type cycleState struct {
 	// back holds, per task, the readers whose read of it closed a cycle
-	// (back edges). Such edges take no part in heights; see
-	// recheckBackReadersLocked. They are rare, hence a map.
+	// (back edges). Such edges take no part in heights; see heights.go.
+	// They are rare, hence a map.
 	back map[*Task][]uint32
+	// edgeGone records that an edge was removed since back edges were
+	// last checked: only then can a cycle have gone.
+	edgeGone bool
 }
 
 // allocState recycles what every execution needs. See exec.go.
@@ -153,7 +153,7 @@ func New(opts Options) *Engine {
 	e.mu.durations = make(map[*Task]time.Duration)
 	e.mu.tasks = make([]*Task, 1, 64)
 	e.mu.sched.free = w
-	e.mu.wait.tasks = make(map[*Task][]*waiter)
+	e.mu.wait.tasks = make(taskWaits)
 	e.mu.edits.states = make(map[*Task]pendingSet)
 	e.mu.calls.afterStops = make(map[*Task][]func() bool)
 	e.mu.cycles.back = make(map[*Task][]uint32)
@@ -181,28 +181,7 @@ func (e *Engine) Close() {
 			e.cancelExecLocked(t.exec, ErrClosed)
 		}
 	}
-	for t, ws := range e.mu.wait.tasks {
-		for _, w := range ws {
-			close(w.ch)
-		}
-		delete(e.mu.wait.tasks, t)
-	}
-	for _, lw := range e.mu.wait.level {
-		close(lw.ch)
-	}
-	e.mu.wait.level = nil
-	for _, ch := range e.mu.edits.applied {
-		close(ch)
-	}
-	e.mu.edits.applied = nil
-	for _, ch := range e.mu.wait.idle {
-		close(ch)
-	}
-	e.mu.wait.idle = nil
-	for _, ch := range e.mu.sched.slotWaiters {
-		close(ch)
-	}
-	e.mu.sched.slotWaiters = nil
+	e.wakeAllLocked()
 	for t, stops := range e.mu.calls.afterStops {
 		for _, stop := range stops {
 			stop()
@@ -237,7 +216,7 @@ func (e *Engine) checkRawLocked(r Raw) error {
 		return ErrNullVc
 	case r.Eng != e.id:
 		return ErrForeign
-	case r.Task == 0 || int(r.Task) >= len(e.mu.tasks) || r.Slot == metaSlot:
+	case r.Task == 0 || int(r.Task) >= len(e.mu.tasks) || r.Slot >= targetSlot: // a pseudo-slot
 		return ErrInvalidVc
 	case r.IsLocal():
 		return ErrNonLocalValue

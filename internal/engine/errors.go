@@ -22,6 +22,10 @@ var (
 	ErrPanic         = errors.New("cellar: task function panicked")
 	ErrGoexit        = errors.New("cellar: task function called runtime.Goexit (t.FailNow or t.SkipNow in a task?)")
 	ErrIdleInTask    = errors.New("cellar: WaitIdle called inside a task function, which it would wait for")
+	// ErrNotTaskContext is what a checked build (see checks_on.go)
+	// returns for a read made on a goroutine running a task function, but
+	// through a context that is not the task's.
+	ErrNotTaskContext = errors.New("cellar: read inside a task function through a context that is not the task's (pass the context the function received, or one derived from it)")
 )
 
 // TaskError is the error a task produced, as its readers see it. Task is
@@ -34,7 +38,10 @@ type TaskError struct {
 	Task string
 	Err  error
 
-	msg string // Err's message, by which outputs are compared
+	// For the TaskErrors the engine makes, the task and the shape of
+	// Err, by which outputs are compared (see errorShape).
+	task  *Task
+	shape []errNode
 }
 
 // Error prints the chain of task names, outermost first, then the

@@ -20,14 +20,18 @@ type execution struct {
 	// The flags are guarded by Engine.mu.
 	reexec     bool // a re-execution of a dirty task (never abandoned)
 	finished   bool
-	dirtyAgain bool    // a value it had read changed while it ran
-	againWhy   Why     // what changed, if dirtyAgain
-	name       string  // the task's name, when its result may become an error
-	report     *report // for Options.OnExecute
-	msg        string  // the message of the error the function returned
-	evictOnly  bool    // it runs only to recompute dropped cells
-	diverged   bool    // see old
-	localGen   uint32  // the generation of its local outputs (see local.go)
+	dirtyAgain bool      // a value it had read changed while it ran
+	againWhy   Why       // what changed, if dirtyAgain
+	name       string    // the task's name, when its result may become an error
+	report     *report   // for Options.OnExecute
+	shape      []errNode // of the error the function returned; see errorShape
+	evictOnly  bool      // it runs only to recompute dropped cells
+	// evicted: some cell of the task was dropped when it started; fps
+	// then holds the fingerprints of the new cells that replace them.
+	evicted  bool
+	fps      []*Fingerprint
+	diverged bool   // see old
+	localGen uint32 // the generation of its local outputs (see local.go)
 
 	run      *Run // the context the function receives
 	inflight int  // reads in progress; an execution is reused only when none is
@@ -84,6 +88,14 @@ func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution 
 	case stDirty:
 		x.reexec = true
 		x.evictOnly, t.evictOnly = t.evictOnly, false
+		if e.mu.stats.evicted > 0 {
+			for i := range t.cells {
+				if t.cells[i].evicted() {
+					x.evicted = true
+					break
+				}
+			}
+		}
 		if t.heapIdx != noHeap {
 			e.mu.sched.dirty.remove(t)
 		}
@@ -130,6 +142,9 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 		x.nameErrors()
 		e.mu.Lock()
 	}
+	if x.evicted {
+		e.fingerprintLocked(x)
+	}
 	e.finishLocked(x)
 }
 
@@ -160,7 +175,7 @@ func (e *Engine) finishLocked(x *execution) {
 		Info: rep.info, Err: err, Internal: t.fn == &collectFunc})
 	e.mu.Lock()
 	e.mu.sched.reporting--
-	e.resumeSlotLocked(th)
+	e.resumeSlotLocked(th, true)
 	e.settleLocked()
 }
 
@@ -170,10 +185,14 @@ func (e *Engine) finishLocked(x *execution) {
 // then fails with ErrGoexit, completed here, and mu is left held as
 // executeLocked would leave it (see there).
 func (e *Engine) call(x *execution) {
-	returned := false
+	returned, inTask := false, true
+	checks.enterTask(e)
 	defer func() {
 		if returned {
 			return
+		}
+		if inTask {
+			checks.exitTask(e)
 		}
 		if r := recover(); r != nil {
 			x.res = Result{Err: panicError(r)}
@@ -188,6 +207,8 @@ func (e *Engine) call(x *execution) {
 		e.finishLocked(x)
 	}()
 	x.t.fn.Run(x.run, x.t.args, &x.res)
+	checks.exitTask(e)
+	inTask = false
 	if x.run.flags.Load()&runHasLocals != 0 {
 		e.runPendingLocals(x.run)
 	}
@@ -196,30 +217,18 @@ func (e *Engine) call(x *execution) {
 
 func panicError(r any) error { return &PanicError{Value: r, Stack: debug.Stack()} }
 
-// nameErrors records the task's name when its result may become an error. It
-// formats the task's arguments, whose methods may call into the engine, so
-// it is called without holding Engine.mu.
+// nameErrors records the task's name when its result may become an error,
+// and the shape of the error the function returned, by which cutoff compares
+// it with the previous one. Both run user code (String and Error methods,
+// which may call into the engine or panic), so nameErrors is called without
+// holding Engine.mu.
 func (x *execution) nameErrors() {
 	if x.res.Err != nil || x.res.IsVc {
 		x.name = x.t.Name()
 	}
 	if x.res.Err != nil {
-		x.res.Err, x.msg = errorMessage(x.res.Err)
+		x.res.Err, x.shape = errorShape(x.res.Err)
 	}
-}
-
-// errorMessage returns err's message, by which a re-execution's error is
-// compared with the previous one. An Error method that panics (a typed nil
-// pointer, say) must not crash an engine goroutine: such an error is
-// wrapped in one whose message says so.
-func errorMessage(err error) (safe error, msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			safe = &BrokenError{Err: err, Panic: r}
-			msg = safe.Error()
-		}
-	}()
-	return err, err.Error()
 }
 
 // cancelExecLocked abandons x: its context is cancelled, and the fresh tasks
@@ -242,15 +251,24 @@ func (e *Engine) cancelExecLocked(x *execution, err error) {
 
 // discardLocked forgets an abandoned fresh execution: its task goes back to
 // stNew as if it had never run, and whoever saw one of its cells re-runs.
+// If the task was called again after its execution was cancelled (the
+// function took a while to return), it is queued again at once instead,
+// in the same fresh phase, so that those calls still count.
 func (e *Engine) discardLocked(x *execution) {
 	t := x.t
 	for _, d := range x.recorded() {
 		e.removeReaderLocked(d, t.id)
 	}
 	for i := range x.cells {
-		e.markReadersLocked(x.cells[i].readers, nil, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)})
+		e.markReadersLocked(x.cells[i].readers, nil, Why{Kind: WhyChanged, task: t.id, slot: uint32(i + 1)}, dep{t: t, slot: uint32(i + 1)})
 	}
 	t.exec = nil
+	if (t.interest > 0 || t.pinned) && !e.mu.closed {
+		t.setSt(stNew)
+		e.enqueueLocked(t)
+		e.kickLocked(0)
+		return
+	}
 	e.endFreshPhaseLocked(t)
 	t.setSt(stNew)
 }

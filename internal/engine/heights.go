@@ -19,51 +19,96 @@ func (e *Engine) raiseAboveLocked(x *execution, t *Task, slot uint32) error {
 	return err
 }
 
-// raiseLocked raises t's height to at least h, and the heights of everything
-// that read t, transitively, above it. Reaching origin means origin depends
-// on t, so t reading origin would close a cycle: that is reported instead.
+// raiseLocked raises t's height to at least h, and the heights of what reads
+// t, transitively, above it. Reaching origin means that origin depends on t,
+// so that t reading origin would close a cycle: the raise is then undone,
+// leaving every height as it was, and the cycle the walk found is returned.
 //
 // While tasks are dirty or re-executing, executions that wait for a raised
 // task are raised too: a dirty task starts only once no running re-execution
 // is below it, so a re-execution that waited for a task above it would wait
-// forever. Without pending work nothing can block that way, and the walk is
-// skipped (it would otherwise revisit every ancestor of a deep chain of fresh
-// tasks each time one of them finishes); the first wait for the level or for
-// a dirty task raises the waiters it needs to.
+// forever. Without pending work nothing can block that way, and the walk
+// leaves waiters alone (it would otherwise revisit every ancestor of a deep
+// chain of fresh tasks each time one of them finishes); the first wait for
+// the level or for a dirty task raises the waiters it needs to.
 func (e *Engine) raiseLocked(t *Task, h int32, origin *Task) error {
-	type item struct {
-		t *Task
-		h int32
-	}
-	stack := []item{{t, h}}
+	// Room for the common small raise, so that it allocates nothing.
+	var stackRoom [16]raiseStep
+	var trailRoom [16]raised
+	stack := append(stackRoom[:0], raiseStep{t, h, -1})
+	trail := trailRoom[:0]
+	waiters := e.propagatingLocked()
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		n := it.t
 		if n == origin {
-			return e.graphCycleLocked(t, origin)
+			err := raiseCycle(t, origin, trail, it.from)
+			for i := len(trail) - 1; i >= 0; i-- {
+				e.setHeightLocked(trail[i].t, trail[i].old)
+			}
+			return err
 		}
 		if n.height >= it.h {
 			continue
 		}
-		n.height = it.h
-		if n.heapIdx != noHeap {
-			if n.st() == stDirty {
-				e.mu.sched.dirty.fix(n)
-			} else {
-				e.mu.sched.runningRe.fix(n)
-			}
-		}
+		from := int32(len(trail))
+		trail = append(trail, raised{t: n, old: n.height, from: it.from})
+		e.setHeightLocked(n, it.h)
 		next := it.h + 1
-		n.forReaders(func(id uint32) { stack = append(stack, item{e.mu.tasks[id], next}) })
-		if e.propagatingLocked() {
-			e.forWaitersLocked(n, func(w *Task) { stack = append(stack, item{w, next}) })
+		n.forReaders(func(id uint32) { stack = append(stack, raiseStep{e.mu.tasks[id], next, from}) })
+		if waiters {
+			e.forWaitersLocked(n, func(w *Task) { stack = append(stack, raiseStep{w, next, from}) })
 		}
 	}
-	if len(e.mu.wait.level) > 0 {
+	if e.mu.wait.level.len() > 0 {
 		e.wakeLevelLocked()
 	}
 	return nil
+}
+
+// raiseStep is a task raiseLocked is about to raise to h because of the
+// task trail[from] it reads or waits for (-1: the first).
+type raiseStep struct {
+	t    *Task
+	h    int32
+	from int32
+}
+
+// raised is a task raiseLocked raised, with its height before, and the
+// index in the trail of the task whose raise caused it.
+type raised struct {
+	t    *Task
+	old  int32
+	from int32
+}
+
+// raiseCycle is the cycle a raise of t found when it reached origin from
+// trail[from]: t reads origin, which reads (or waits for) trail[from], which
+// reads ... t.
+func raiseCycle(t, origin *Task, trail []raised, from int32) *CycleError {
+	path := []*Task{t, origin}
+	for i := from; i >= 0; i = trail[i].from {
+		path = append(path, trail[i].t)
+	}
+	if path[len(path)-1] != t { // origin is t itself: t reads t
+		path = append(path, t)
+	}
+	return cycleOf(path...)
+}
+
+// setHeightLocked sets n's height and restores the order of the heap it is
+// in.
+func (e *Engine) setHeightLocked(n *Task, h int32) {
+	n.height = h
+	if n.heapIdx == noHeap {
+		return
+	}
+	if n.st() == stDirty {
+		e.mu.sched.dirty.fix(n)
+	} else {
+		e.mu.sched.runningRe.fix(n)
+	}
 }
 
 // propagatingLocked reports whether any task is dirty or re-executing: only
@@ -78,14 +123,7 @@ func (e *Engine) forWaitersLocked(n *Task, f func(*Task)) {
 	if n.st() == stRunning && n.exec.parent != nil {
 		f(n.exec.parent.t)
 	}
-	if len(e.mu.wait.tasks) == 0 {
-		return
-	}
-	for _, w := range e.mu.wait.tasks[n] {
-		if w.x != nil {
-			f(w.x.t)
-		}
-	}
+	e.mu.wait.tasks.waiters(n, func(x *execution) { f(x.t) })
 }
 
 // raiseWaitersLocked raises every execution that waits for t, directly or
@@ -143,39 +181,6 @@ func (e *Engine) waitCycleLocked(x *execution, t *Task) error {
 	return nil
 }
 
-// graphCycleLocked builds the error for t reading origin when origin already
-// depends on t through recorded edges.
-func (e *Engine) graphCycleLocked(t, origin *Task) error {
-	// Breadth-first search from t along reader edges to origin gives
-	// origin's dependency path back to t.
-	parent := map[*Task]*Task{t: nil}
-	queue := []*Task{t}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		visit := func(id uint32) bool {
-			m := e.mu.tasks[id]
-			if _, seen := parent[m]; seen {
-				return false
-			}
-			parent[m] = n
-			queue = append(queue, m)
-			return m == origin
-		}
-		found := false
-		n.forReaders(func(id uint32) { found = visit(id) || found })
-		if found {
-			break
-		}
-	}
-	// origin reads ... reads t, and t reads origin.
-	path := []*Task{t}
-	for c := origin; c != nil; c = parent[c] {
-		path = append(path, c)
-	}
-	return cycleOf(path...)
-}
-
 // followCycleLocked reports whether following outputs from r loops.
 func (e *Engine) followCycleLocked(r Raw) error {
 	seen := map[uint32]bool{}
@@ -195,20 +200,68 @@ func (e *Engine) followCycleLocked(r Raw) error {
 	return nil
 }
 
-// recheckBackReadersLocked marks dirty the tasks whose read of t closed a
-// cycle that t's latest execution no longer closes: t does not depend on
-// them any more, so their read would now succeed. Readers still in a cycle
-// with t keep their error until an input changes, like any result.
-func (e *Engine) recheckBackReadersLocked(t *Task) {
-	back, ok := e.mu.cycles.back[t]
-	if !ok {
-		return
-	}
-	for _, id := range back {
-		if r := e.mu.tasks[id]; !e.dependsOnLocked(t, r) {
-			e.markDirtyLocked(r, Why{Kind: WhyCycleGone, task: t.id})
+// Back edges. A read that closes a cycle fails with a *CycleError and is
+// recorded as a back edge: a dependency outside the height order, listed in
+// cycles.back under the task read. The reader's error holds only as long as
+// the cycle does, so
+//
+//   - whenever the graph loses an edge, every back edge is checked again,
+//     and a reader whose cycle is gone is marked dirty (WhyCycleGone);
+//   - a back edge's reader sits below the task it read, so "done and below
+//     the level" does not make it up to date while that task is pending:
+//     a strongly consistent read looks past the height order then (see
+//     pendingInLocked).
+
+// recheckCyclesLocked marks dirty every task whose read closed a cycle that
+// no longer exists: the task it read does not depend on it any more, so the
+// read would now succeed. Readers still in a cycle keep their error until
+// something they read changes, like any result. It is called after a
+// completion that removed an edge, while back edges exist.
+func (e *Engine) recheckCyclesLocked() {
+	e.mu.cycles.edgeGone = false
+	for t, readers := range e.mu.cycles.back {
+		for _, id := range readers {
+			if r := e.mu.tasks[id]; !e.dependsOnLocked(t, r) {
+				e.markDirtyLocked(r, Why{Kind: WhyCycleGone, task: t.id}, unconditional)
+			}
 		}
 	}
+}
+
+// pendingInLocked returns a task that t, done and below the level, depends
+// on, transitively, that is not up to date, or nil if there is none. Without
+// back edges, or when the tasks back edges read are all done and below the
+// level, the height order answers: everything t depends on is below it, so
+// below the level, so not pending. Otherwise the answer takes a walk over
+// what t depends on.
+func (e *Engine) pendingInLocked(t *Task) *Task {
+	level := e.levelLocked()
+	pendingBack := false
+	for b := range e.mu.cycles.back {
+		if b.st() != stDone || b.height >= level {
+			pendingBack = true
+			break
+		}
+	}
+	if !pendingBack {
+		return nil
+	}
+	seen := map[*Task]bool{t: true}
+	stack := []*Task{t}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n.st() != stDone || n.height >= level {
+			return n
+		}
+		for _, d := range n.deps {
+			if !seen[d.t] {
+				seen[d.t] = true
+				stack = append(stack, d.t)
+			}
+		}
+	}
+	return nil
 }
 
 // dependsOnLocked reports whether t reads r, directly or transitively,

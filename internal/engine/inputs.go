@@ -58,8 +58,8 @@ func (e *Engine) applySetLocked(t *Task, value any, force bool) {
 	}
 	c.value = value
 	why := Why{Kind: WhyChanged, task: t.id, slot: 1}
-	e.markReadersLocked(c.readers, nil, why)
-	e.markReadersLocked(t.outReaders, nil, why)
+	e.markReadersLocked(c.readers, nil, why, dep{t: t, slot: 1})
+	e.markReadersLocked(t.outReaders, nil, why, dep{t: t})
 	e.kickLocked(0)
 }
 
@@ -87,6 +87,6 @@ func (e *Engine) Invalidate(t *Task) {
 }
 
 func (e *Engine) invalidateLocked(t *Task) {
-	e.markDirtyLocked(t, Why{Kind: WhyInvalidated})
+	e.markDirtyLocked(t, Why{Kind: WhyInvalidated}, unconditional)
 	e.kickLocked(0)
 }

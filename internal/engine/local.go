@@ -25,9 +25,9 @@ const (
 	localBit     = 1 << 31
 	localIdxBits = 17
 	localGenMask = 1<<(31-localIdxBits) - 1
-	// maxLocals leaves out the two highest indexes, so that no local slot
-	// is metaSlot or untrackedSlot.
-	maxLocals = 1<<localIdxBits - 2
+	// maxLocals leaves out the three highest indexes, so that no local
+	// slot is a pseudo-slot: metaSlot, untrackedSlot or targetSlot.
+	maxLocals = 1<<localIdxBits - 3
 )
 
 // IsLocal reports whether r is a local output.

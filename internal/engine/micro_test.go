@@ -42,7 +42,7 @@ func BenchmarkReexec(b *testing.B) {
 	for b.Loop() {
 		i++
 		st.cells[0].value = i
-		e.markReadersLocked(st.cells[0].readers, nil, Why{})
+		e.markReadersLocked(st.cells[0].readers, nil, Why{}, dep{t: st, slot: 1})
 		run()
 	}
 	if t.st() != stDone {

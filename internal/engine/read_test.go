@@ -113,7 +113,7 @@ func TestReadWaitsForPendingWorkBelow(t *testing.T) {
 			waiting = true
 		default:
 			e.mu.Lock()
-			waiting = len(e.mu.wait.level) > 0
+			waiting = e.mu.wait.level.len() > 0
 			e.mu.Unlock()
 			runtime.Gosched()
 		}

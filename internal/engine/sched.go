@@ -150,18 +150,27 @@ func (e *Engine) worker(seq uint64, at time.Time) {
 		}
 	}
 	defer func() { // deferred: see executeLocked on runtime.Goexit
-		e.releaseSlotLocked()
+		e.endThreadLocked(th)
 		e.mu.Unlock()
 		e.workers.Done()
 	}()
-	for !e.mu.closed && len(e.mu.sched.slotWaiters) == 0 {
+	e.runTasksLocked(th, context.Background(), nil)
+}
+
+// runTasksLocked runs runnable tasks on th, the calling goroutine's thread,
+// until there are none, the engine closes, a blocked goroutine waits for a
+// slot (it goes first), th lost its slot (see resumeSlotLocked), or done
+// reports true. labels is as for executeLocked. It is the loop of workers
+// and of strongly consistent reads that help (helpLocked).
+func (e *Engine) runTasksLocked(th *thread, labels context.Context, done func() bool) {
+	for !e.mu.closed && e.mu.wait.slots.len() == 0 && th.holdsSlot && (done == nil || !done()) {
 		t := e.pickLocked()
 		if t == nil {
-			break
+			return
 		}
 		x := e.startLocked(t, th, nil)
 		e.kickLocked(0)
-		e.executeLocked(x, context.Background())
+		e.executeLocked(x, labels)
 	}
 }
 
@@ -173,13 +182,19 @@ func (e *Engine) newThread() *thread {
 	return th
 }
 
+// endThreadLocked gives back th's slot, if it holds one, as its goroutine
+// stops running tasks.
+func (e *Engine) endThreadLocked(th *thread) {
+	if th.holdsSlot {
+		th.holdsSlot = false
+		e.releaseSlotLocked()
+	}
+}
+
 // releaseSlotLocked gives a slot to the first goroutine waiting for one, or
 // makes it free.
 func (e *Engine) releaseSlotLocked() {
-	if len(e.mu.sched.slotWaiters) > 0 {
-		ch := e.mu.sched.slotWaiters[0]
-		e.mu.sched.slotWaiters = e.mu.sched.slotWaiters[1:]
-		close(ch)
+	if e.mu.wait.slots.wakeFirst() {
 		return
 	}
 	e.mu.sched.free++
@@ -197,9 +212,19 @@ func (e *Engine) yieldSlotLocked(th *thread) {
 	}
 }
 
-func (e *Engine) resumeSlotLocked(th *thread) {
+// resumeSlotLocked ends a blocked activity of th. When th has nothing
+// blocked any more it takes a slot again, waiting for one if wait is set.
+// Without wait (a read that failed: cancelled, say) it takes a slot only if
+// one is free, and otherwise goes on without: a cancelled read returns at
+// once even when every slot is held by task functions blocked outside the
+// engine, and its task, most likely about to return, computes without a
+// slot until its next wait; a worker stops running tasks once it has none.
+func (e *Engine) resumeSlotLocked(th *thread, wait bool) {
 	th.blocked--
-	if th.blocked == 0 && !th.holdsSlot {
+	if th.blocked != 0 || th.holdsSlot {
+		return
+	}
+	if e.mu.sched.free > 0 || wait {
 		e.acquireSlotLocked()
 		th.holdsSlot = true
 	}
@@ -215,9 +240,8 @@ func (e *Engine) acquireSlotLocked() {
 		e.mu.sched.free--
 		return
 	}
-	ch := make(chan struct{})
-	e.mu.sched.slotWaiters = append(e.mu.sched.slotWaiters, ch)
+	w := e.mu.wait.slots.add(struct{}{})
 	e.mu.Unlock()
-	<-ch
+	<-w.ch
 	e.mu.Lock()
 }

@@ -31,7 +31,16 @@ type Type struct {
 	// Key, if set, maps a value to a comparable key with the same
 	// equality, for values that cannot be map keys themselves.
 	Key func(v any) any
+	// Fingerprint, if set, returns a fingerprint of a value: values
+	// with equal fingerprints are Equal. It reports false for a value it
+	// cannot fingerprint. A final read drops a cell's content only when
+	// it has a fingerprint, which the recomputed value is compared with.
+	Fingerprint func(v any) (Fingerprint, bool)
 }
+
+// Fingerprint identifies a value by its content: a cryptographic hash of a
+// deterministic encoding.
+type Fingerprint [32]byte
 
 // Result is what a task function produced: a value to store in a new cell, a
 // Raw to use as the output as it is, or an error.
@@ -120,7 +129,7 @@ type Task struct {
 	cells      []cell
 	deps       []dep
 	exec       *execution // while running
-	meta       *taskMeta  // collectibles; see collect.go
+	more       *taskExtra // collectibles, readers of the target; see collect.go
 
 	// Room for the common small case, so that a typical task is one
 	// allocation and one stretch of memory: propagation touches many tasks,
@@ -153,7 +162,8 @@ func (t *Task) inFreshPhase() bool { return t.st() == stQueued || t.freshRunning
 func (t *Task) outputRaw(e uint32) Raw { return Raw{Eng: e, Task: t.id} }
 
 // forReaders calls f with the id of every task that read t, through its
-// output, a cell or its meta (once per edge, not per reader).
+// output, its output's target, a cell or its meta (once per edge, not per
+// reader).
 func (t *Task) forReaders(f func(id uint32)) {
 	for _, id := range t.outReaders {
 		f(id)
@@ -163,8 +173,11 @@ func (t *Task) forReaders(f func(id uint32)) {
 			f(id)
 		}
 	}
-	if t.meta != nil {
-		for _, id := range t.meta.readers {
+	if m := t.more; m != nil {
+		for _, id := range m.metaReaders {
+			f(id)
+		}
+		for _, id := range m.targetReaders {
 			f(id)
 		}
 	}
@@ -198,9 +211,7 @@ func (o output) equal(p output) bool {
 		return false
 	}
 	if o.err != nil {
-		// Compared by message, computed without the engine's lock:
-		// an Error method is user code.
-		return o.err.msg == p.err.msg
+		return o.err == p.err || (o.err.task == p.err.task && sameShape(o.err.shape, p.err.shape))
 	}
 	return o.vc == p.vc
 }
@@ -245,10 +256,14 @@ func (t *Task) cellEvicted(r Raw) bool {
 }
 
 // evictedCell is the value of a cell whose content was dropped after a
-// final read; the cell keeps its type and readers.
-type evictedCell struct{}
+// final read; the cell keeps its type and readers, and fp is the fingerprint
+// of what it held, so that a recomputation can still be compared with it.
+type evictedCell struct{ fp Fingerprint }
 
-func (c *cell) evicted() bool { return c.value == any(evictedCell{}) }
+func (c *cell) evicted() bool {
+	_, ok := c.value.(evictedCell)
+	return ok
+}
 
 // dep is a dependency edge from a reader to a slot of a task. It holds the
 // task itself rather than its id so that the next execution can recognise

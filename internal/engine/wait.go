@@ -5,148 +5,187 @@ import (
 	"math"
 )
 
-type waiter struct {
-	ch chan struct{}
-	x  *execution // nil for reads from outside any task
+// Waits. A goroutine that must wait for the engine (for a task's execution
+// to end, for the level to pass a height, for a worker slot, for the graph
+// to be idle, for deferred edits to be applied) registers a wait in the
+// queue of that event and blocks on the wait's channel with mu released;
+// whoever makes the event happen closes the channel. Every queue is a
+// waitQueue, and Close wakes them all.
+//
+// Invariants: a wait is in its queue exactly while its goroutine may block
+// on it (the goroutine removes it after waking, if the waker did not); a
+// woken goroutine assumes nothing and looks again at what it waits for.
+
+// A wait is one goroutine blocked until ch is closed. key says what it
+// waits for, where the queue needs to know.
+type wait[K any] struct {
+	ch  chan struct{}
+	key K
 }
 
-type levelWaiter struct {
-	h  int32 // woken once the level is above h
-	ch chan struct{}
+// waitQueue is a list of waits, in the order they began.
+type waitQueue[K any] struct {
+	ws []*wait[K]
 }
 
-// waitTaskLocked blocks x until t's execution ends. It releases mu while it
-// waits.
-func (e *Engine) waitTaskLocked(ctx context.Context, x *execution, t *Task, slot uint32) error {
-	if err := e.waitCycleLocked(x, t); err != nil {
-		e.recordBackLocked(x, t, slot)
-		return err
-	}
-	if err := e.raiseAboveLocked(x, t, slot); err != nil {
-		return err
-	}
-	h := e.holdLocked(t)
-	more := x.extra()
-	more.waitOn = append(more.waitOn, h)
-	// A dirty task starts only once no running re-execution is below it,
-	// so whatever waits for x must be above t too.
-	e.raiseWaitersLocked(x.t)
-	w := &waiter{ch: make(chan struct{}), x: x}
-	e.mu.wait.tasks[t] = append(e.mu.wait.tasks[t], w)
-	if t.st() == stNew {
-		e.enqueueLocked(t)
-	}
-	e.kickLocked(0)
-	err := e.blockLocked(ctx, x, w.ch)
-	e.removeWaiterLocked(t, w)
-	more.waitOn = removeHold(more.waitOn, h)
-	e.releaseLocked(h)
-	return err
+func (q *waitQueue[K]) add(key K) *wait[K] {
+	w := &wait[K]{ch: make(chan struct{}), key: key}
+	q.ws = append(q.ws, w)
+	return w
 }
 
-func (e *Engine) removeWaiterLocked(t *Task, w *waiter) {
-	ws := e.mu.wait.tasks[t]
-	for i, v := range ws {
+// remove takes w out of q, if it is still there.
+func (q *waitQueue[K]) remove(w *wait[K]) {
+	for i, v := range q.ws {
 		if v == w {
-			ws = append(ws[:i], ws[i+1:]...)
-			if len(ws) == 0 {
-				delete(e.mu.wait.tasks, t)
-			} else {
-				e.mu.wait.tasks[t] = ws
-			}
+			last := len(q.ws) - 1
+			copy(q.ws[i:], q.ws[i+1:])
+			q.ws[last] = nil
+			q.ws = q.ws[:last]
 			return
 		}
 	}
 }
 
-// wakeTaskLocked wakes every execution waiting for t.
-func (e *Engine) wakeTaskLocked(t *Task) {
-	if len(e.mu.wait.tasks) == 0 {
-		return
+// wakeFirst wakes the oldest wait, and reports whether there was one.
+func (q *waitQueue[K]) wakeFirst() bool {
+	if len(q.ws) == 0 {
+		return false
 	}
-	ws, ok := e.mu.wait.tasks[t]
-	if !ok {
-		return
-	}
-	delete(e.mu.wait.tasks, t)
-	for _, w := range ws {
+	close(q.ws[0].ch)
+	q.ws[0] = nil
+	q.ws = q.ws[1:]
+	return true
+}
+
+// wakeAll wakes every wait.
+func (q *waitQueue[K]) wakeAll() {
+	for i, w := range q.ws {
 		close(w.ch)
+		q.ws[i] = nil
 	}
+	q.ws = q.ws[:0]
 }
 
-// levelWaitLocked blocks x until the level is above t's height, so that
-// nothing pending can still change t. It releases mu while it waits.
-func (e *Engine) levelWaitLocked(ctx context.Context, x *execution, t *Task, slot uint32) error {
-	if err := e.raiseAboveLocked(x, t, slot); err != nil {
-		return err
-	}
-	if e.levelLocked() > t.height {
-		return nil
-	}
-	lw := &levelWaiter{h: t.height, ch: make(chan struct{})}
-	e.addLevelWaiterLocked(lw)
-	// Whatever waits for x must stay above x, or the level could never
-	// pass t.
-	e.raiseWaitersLocked(x.t)
-	e.kickLocked(0)
-	err := e.blockLocked(ctx, x, lw.ch)
-	for i, v := range e.mu.wait.level {
-		if v == lw {
-			e.mu.wait.level = append(e.mu.wait.level[:i], e.mu.wait.level[i+1:]...)
-			break
+// wakeIf wakes the waits whose key f selects.
+func (q *waitQueue[K]) wakeIf(f func(K) bool) {
+	kept := q.ws[:0]
+	for _, w := range q.ws {
+		if f(w.key) {
+			close(w.ch)
+		} else {
+			kept = append(kept, w)
 		}
 	}
-	return err
+	clear(q.ws[len(kept):])
+	q.ws = kept
 }
 
-// addLevelWaiterLocked registers lw. Waiters leave without updating
-// levelWaitMin, which so stays a lower bound rather than the minimum.
-func (e *Engine) addLevelWaiterLocked(lw *levelWaiter) {
-	if len(e.mu.wait.level) == 0 || lw.h < e.mu.wait.levelMin {
-		e.mu.wait.levelMin = lw.h
+func (q *waitQueue[K]) len() int { return len(q.ws) }
+
+// taskWaits are the waits for the executions of tasks to end, by task. A
+// wait's key is the execution that waits, nil for a read from outside any
+// task.
+type taskWaits map[*Task]*waitQueue[*execution]
+
+func (m taskWaits) add(t *Task, x *execution) *wait[*execution] {
+	q := m[t]
+	if q == nil {
+		q = new(waitQueue[*execution])
+		m[t] = q
 	}
-	e.mu.wait.level = append(e.mu.wait.level, lw)
+	return q.add(x)
 }
 
-func (e *Engine) removeLevelWaiterLocked(lw *levelWaiter) {
-	for i, v := range e.mu.wait.level {
-		if v == lw {
-			e.mu.wait.level = append(e.mu.wait.level[:i], e.mu.wait.level[i+1:]...)
-			return
+func (m taskWaits) remove(t *Task, w *wait[*execution]) {
+	if q := m[t]; q != nil {
+		q.remove(w)
+		if q.len() == 0 {
+			delete(m, t)
 		}
 	}
 }
 
-// wakeLevelLocked wakes the level waiters the current level has passed. It
-// is called whenever a task completes; levelWaitMin spares it the look at
-// every waiter while the level is below them all, as it is through most of
-// a long recomputation that a strongly consistent read waits for.
+// wake wakes every wait for t.
+func (m taskWaits) wake(t *Task) {
+	if len(m) == 0 {
+		return
+	}
+	if q := m[t]; q != nil {
+		q.wakeAll()
+		delete(m, t)
+	}
+}
+
+// waiters calls f with every execution that waits for t.
+func (m taskWaits) waiters(t *Task, f func(*execution)) {
+	if len(m) == 0 {
+		return
+	}
+	if q := m[t]; q != nil {
+		for _, w := range q.ws {
+			if w.key != nil {
+				f(w.key)
+			}
+		}
+	}
+}
+
+// levelWaits are the waits for the level to pass a height, the key.
+type levelWaits struct {
+	waitQueue[int32]
+	// min is a lower bound of the keys: waits leave without updating it.
+	// It spares wakeLevelLocked a look at every wait while the level is
+	// below them all, as it is through most of a long recomputation that
+	// a strongly consistent read waits for.
+	min int32
+}
+
+func (q *levelWaits) add(h int32) *wait[int32] {
+	if q.len() == 0 || h < q.min {
+		q.min = h
+	}
+	return q.waitQueue.add(h)
+}
+
+// wakeLevelLocked wakes the waits for heights the level has passed. It is
+// called whenever a task completes or a raise may have lifted the level.
 func (e *Engine) wakeLevelLocked() {
-	if len(e.mu.wait.level) == 0 {
+	q := &e.mu.wait.level
+	if q.len() == 0 {
 		return
 	}
 	l := e.levelLocked()
-	if l <= e.mu.wait.levelMin {
+	if l <= q.min {
 		return
 	}
-	kept := e.mu.wait.level[:0]
 	low := int32(math.MaxInt32)
-	for _, lw := range e.mu.wait.level {
-		if l > lw.h {
-			close(lw.ch)
-		} else {
-			kept = append(kept, lw)
-			low = min(low, lw.h)
+	q.wakeIf(func(h int32) bool {
+		if l > h {
+			return true
 		}
+		low = min(low, h)
+		return false
+	})
+	q.min = low
+}
+
+// wakeAllLocked wakes every wait of every queue, for Close.
+func (e *Engine) wakeAllLocked() {
+	for t := range e.mu.wait.tasks {
+		e.mu.wait.tasks.wake(t)
 	}
-	clear(e.mu.wait.level[len(kept):])
-	e.mu.wait.level = kept
-	e.mu.wait.levelMin = low
+	e.mu.wait.level.wakeAll()
+	e.mu.wait.idle.wakeAll()
+	e.mu.wait.applied.wakeAll()
+	e.mu.wait.slots.wakeAll()
 }
 
 // blockLocked waits, with mu released, until ch is closed, x is cancelled or
 // ctx (x's Run or a context derived from it) is done. x's thread gives its
-// slot back for the duration and takes one again before it returns.
+// slot back for the duration, and takes one again before it returns if the
+// wait ended well; a wait that failed returns at once, even when no slot is
+// free (see resumeSlotLocked).
 func (e *Engine) blockLocked(ctx context.Context, x *execution, ch <-chan struct{}) error {
 	if e.mu.closed {
 		return ErrClosed
@@ -164,16 +203,17 @@ func (e *Engine) blockLocked(ctx context.Context, x *execution, ch <-chan struct
 	case <-ctxDone:
 	}
 	e.mu.Lock()
-	e.resumeSlotLocked(th)
+	var err error
 	switch {
 	case e.mu.closed:
-		return ErrClosed
+		err = ErrClosed
 	case x.Err() != nil:
-		return x.Err()
+		err = x.Err()
 	case ctx.Err() != nil:
-		return ctx.Err()
+		err = ctx.Err()
 	}
-	return nil
+	e.resumeSlotLocked(th, err == nil)
+	return err
 }
 
 // blockOutsideLocked waits, with mu released, until ch is closed or ctx is

@@ -69,6 +69,9 @@ const depsRules = `
 	NONE < selfref < selfref/internal/genexample;
 	NONE < internal/selfrefgen < cmd/selfrefgen;
 
+	# The generator of func_gen.go: the task functions of each arity.
+	NONE < internal/gen/funcs;
+
 	# Test data of internal/codec: two packages with the same name.
 	NONE < internal/codec/internal/a/geom, internal/codec/internal/b/geom;
 

@@ -133,6 +133,36 @@ func (m *memo[K]) lookup(ctx context.Context, fn *engine.Func, tasks map[K]*engi
 	return t
 }
 
+// peek returns the output of the existing task for k, without creating,
+// scheduling or touching anything: no task is made, nothing is queued, and
+// no caller's interest in the task is recorded. It reports false when no
+// task for k exists. That includes every k holding a Vc that points at a
+// task output: the tables hold resolved arguments only (call resolves them
+// first), and which cells k's Vcs resolve to only reading them can tell.
+// Arguments that cannot be recognised again (not == to themselves and not
+// encodable) never have a task to find.
+func (m *memo[K]) peek(k K) (engine.Raw, bool) {
+	if m.mayPanic {
+		m.checkComparable(k)
+	}
+	m.mu.RLock()
+	t, ok := m.tasks[k]
+	m.mu.RUnlock()
+	if !ok && k != k {
+		key, err := m.key(k)
+		if err != nil {
+			return engine.Raw{}, false
+		}
+		m.mu.RLock()
+		t, ok = m.byKey[string(key)]
+		m.mu.RUnlock()
+	}
+	if !ok {
+		return engine.Raw{}, false
+	}
+	return m.raw(t), true
+}
+
 func (m *memo[K]) lookupByKey(ctx context.Context, fn *engine.Func, k K) *engine.Task {
 	key, err := codec.AppendKey([]byte(fn.Name+"\x00"), reflect.ValueOf(&k).Elem())
 	if err != nil {

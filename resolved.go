@@ -83,7 +83,7 @@ func resolveRaw(ctx context.Context, r engine.Raw) (engine.Raw, error) {
 }
 
 // Vc returns r as a plain Vc.
-func (r ResolvedVc[T]) Vc() Vc[T] { return Vc[T]{r: r.r} }
+func (r ResolvedVc[T]) Vc() Vc[T] { return Vc[T](r) }
 
 // Get returns the value of the cell, as [Vc.Get] does.
 func (r ResolvedVc[T]) Get(ctx context.Context) (T, error) { return read[T](ctx, r.r) }

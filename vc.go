@@ -128,7 +128,7 @@ type OperationVc[T any] struct {
 
 // Connect returns a Vc of the operation's output, to read inside tasks or
 // pass on.
-func (o OperationVc[T]) Connect() Vc[T] { return Vc[T]{r: o.r} }
+func (o OperationVc[T]) Connect() Vc[T] { return Vc[T](o) }
 
 // ReadStronglyConsistent waits until the operation and everything it
 // depends on, transitively, are up to date with the current inputs, then

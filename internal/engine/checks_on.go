@@ -20,7 +20,6 @@ import (
 //     function of the same engine fails with ErrNotTaskContext: it was made
 //     through a context that is not the task's (context.Background(), say),
 //     so it would record no dependency and could wait for its own task.
-const checksEnabled = true
 
 var checks checkState
 

@@ -249,7 +249,7 @@ const maxShape = 64
 
 // errorShape returns err's shape, and err itself or, if its Error method
 // panics, a *BrokenError in its place.
-func errorShape(err error) (error, []errNode) {
+func errorShape(err error) ([]errNode, error) {
 	var shape []errNode
 	var broken any // what err's Error method panicked with
 	var walk func(err error) bool
@@ -294,7 +294,7 @@ func errorShape(err error) (error, []errNode) {
 		err = &BrokenError{Err: err, Panic: broken}
 		shape = []errNode{{typ: reflect.TypeOf(err), msg: err.Error()}}
 	}
-	return err, shape
+	return shape, err
 }
 
 // safeMessage returns err's message, or what its Error method panicked

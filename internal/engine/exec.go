@@ -227,7 +227,7 @@ func (x *execution) nameErrors() {
 		x.name = x.t.Name()
 	}
 	if x.res.Err != nil {
-		x.res.Err, x.shape = errorShape(x.res.Err)
+		x.shape, x.res.Err = errorShape(x.res.Err)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"testing"
 )
 
-var intType = &Type{Name: "int", Equal: func(a, b any) bool { return a == b }}
 
 // BenchmarkReexec measures the engine's own cost of one re-execution, without
 // the typed layer, memo tables or strongly consistent reads: a task that
@@ -14,8 +13,7 @@ func BenchmarkReexec(b *testing.B) {
 	e := New(Options{Workers: 1})
 	defer e.Close()
 	st := e.NewState(&Func{Name: "s", Format: func(any) string { return "" }}, "s", 0, intType)
-	var fn *Func
-	fn = &Func{Name: "f", Format: func(any) string { return "" }, Run: func(ctx context.Context, args any, res *Result) {
+	fn := &Func{Name: "f", Format: func(any) string { return "" }, Run: func(ctx context.Context, args any, res *Result) {
 		run := FromContext(ctx)
 		v, err := run.Engine().Read(ctx, run, Raw{Eng: e.id, Task: st.id, Slot: 1})
 		if err != nil {

@@ -17,10 +17,6 @@ import (
 
 var sink int
 
-var benchW = 3
-
-var fanOutWorkers = 2
-
 var sizes = []int{1000, 10000, 100000}
 
 // inTask runs body as the function of a task, so that body's reads are
@@ -159,7 +155,7 @@ func BenchmarkChainCutoff(b *testing.B) {
 			defer e.Close()
 			head := cellar.NewState(e, "head", 0)
 			// The first task maps every input to the same value.
-			tail, _ := chain(b, e, n, head, func(v int) int { return v & 0 })
+			tail, _ := chain(b, e, n, head, func(int) int { return 0 })
 			v := 0
 			for b.Loop() {
 				v++
@@ -218,19 +214,6 @@ func BenchmarkFanIn(b *testing.B) {
 			}
 		})
 	}
-}
-
-// sumAll reads every Vc, in order, and adds up the values.
-func sumAll(ctx context.Context, vcs []cellar.Vc[int]) (int, error) {
-	total := 0
-	for _, vc := range vcs {
-		v, err := vc.Get(ctx)
-		if err != nil {
-			return 0, err
-		}
-		total += v
-	}
-	return total, nil
 }
 
 func BenchmarkFanOut(b *testing.B) {

@@ -5,23 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"testing"
 
 	"github.com/cellar-go/cellar"
 )
 
+// Collectibles: Emit, Peek and Take gather values along reads,
+// deduplicated, tracked when peeked inside a task, and following returned
+// Vcs and cells handed down to other tasks.
+
 type diag struct {
 	File string
 	Msg  string
-}
-
-func peekAll[T, R any](t *testing.T, ctx context.Context, op cellar.OperationVc[R]) []T {
-	t.Helper()
-	seq, err := cellar.Peek[T](ctx, op)
-	if err != nil {
-		t.Fatalf("Peek: %v", err)
-	}
-	return slices.Collect(seq)
 }
 
 // files emits one diagnostic per "bad" file; the root reads every file task.
@@ -276,5 +272,66 @@ func TestPeekThroughACellHandedDownToAGrandchild(t *testing.T) {
 	slices.Sort(got)
 	if want := []string{"a", "b", "c"}; !slices.Equal(got, want) {
 		t.Fatalf("Peek = %q, want %q", got, want)
+	}
+}
+
+// A task returns the Vc of a child it called (without reading it); the
+// child it returns depends on a state. When the state changes, the returned
+// child changes, but the task's reads did not: Peek must follow the new child.
+func TestPeekFollowsAReturnedVcToItsNewTask(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	s := cellar.NewState(e, "s", 1)
+	child := cellar.NewFunc1(e, "child", func(ctx context.Context, n int) (int, error) {
+		cellar.Emit(ctx, fmt.Sprint("child", n))
+		return n, nil
+	})
+	top := cellar.NewVcFunc1(e, "top", func(ctx context.Context, _ int) (cellar.Vc[int], error) {
+		return child.Call(ctx, s.Get(ctx)), nil
+	})
+	op := top.CallOperation(ctx, 0)
+	if got := mustGet(t, op.Connect()); got != 1 {
+		t.Fatalf("top = %d", got)
+	}
+	if got := peekAll[string](t, ctx, op); !slices.Equal(got, []string{"child1"}) {
+		t.Fatalf("Peek = %v, want [child1]", got)
+	}
+	s.Set(2)
+	if got := mustGet(t, op.Connect()); got != 2 {
+		t.Fatalf("top = %d after the edit", got)
+	}
+	if got := peekAll[string](t, ctx, op); !slices.Equal(got, []string{"child2"}) {
+		t.Fatalf("after the edit Peek = %v, want [child2] (as from scratch)", got)
+	}
+}
+
+// A task makes a cell, passes it to a child and returns the child's Vc (a
+// common pattern). The task graph is acyclic, but collectibles flow both
+// ways (the child read the parent's cell; the parent returned the child's
+// output), so the collect tasks must not form a cycle.
+func TestPeekOfATaskThatPassesItsCellToTheChildItReturns(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	child := cellar.NewFunc1(e, "child", func(ctx context.Context, v cellar.Vc[int]) (int, error) {
+		cellar.Emit(ctx, "child")
+		n, err := v.Get(ctx)
+		return n + 1, err
+	})
+	parent := cellar.NewVcFunc1(e, "parent", func(ctx context.Context, _ int) (cellar.Vc[int], error) {
+		cellar.Emit(ctx, "parent")
+		return child.Call(ctx, cellar.Cell(ctx, 5)), nil
+	})
+	op := parent.CallOperation(ctx, 0)
+	if got := mustGet(t, op.Connect()); got != 6 {
+		t.Fatalf("parent = %d", got)
+	}
+	seq, err := cellar.Peek[string](ctx, op)
+	if err != nil {
+		t.Fatalf("Peek: %v (the task graph has no cycle)", err)
+	}
+	got := slices.Collect(seq)
+	sort.Strings(got)
+	if !slices.Equal(got, []string{"child", "parent"}) {
+		t.Fatalf("Peek = %v, want [child parent]", got)
 	}
 }

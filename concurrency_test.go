@@ -12,7 +12,7 @@ import (
 
 func TestIndependentTasksRunInParallel(t *testing.T) {
 	e := newEngine(t, &cellar.Options{Workers: 2})
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	ctx, cancel := guard(t)
 	defer cancel()
 	// Each task waits until the other has started: they finish only if
 	// they run at the same time.
@@ -39,7 +39,7 @@ func TestIndependentTasksRunInParallel(t *testing.T) {
 
 func TestBlockedReadGivesBackItsSlot(t *testing.T) {
 	e := newEngine(t, &cellar.Options{Workers: 2})
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	ctx, cancel := guard(t)
 	defer cancel()
 	gate := make(chan struct{})
 	started := make(chan struct{})

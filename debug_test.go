@@ -10,6 +10,9 @@ import (
 	"github.com/cellar-go/cellar"
 )
 
+// DebugValue and the formatting of handles: nested Vcs, pointers to Vcs and
+// values that refer to themselves are shown, internals are not.
+
 type fileInfo struct {
 	Name  string
 	Lines int
@@ -78,5 +81,55 @@ func TestFormattingAHandleShowsTheHandleOnly(t *testing.T) {
 				t.Errorf("Sprintf(%q, %T) = %q, want the handle", verb, arg, got)
 			}
 		}
+	}
+}
+
+type ptrHolder struct {
+	P *cellar.Vc[int]
+}
+
+// DebugValue follows a pointer to a Vc like the Vc itself.
+func TestDebugValueFollowsAPointerToAVc(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	leaf := cellar.NewFunc1(e, "leaf", func(ctx context.Context, n int) (int, error) { return n, nil })
+	holder := cellar.NewFunc1(e, "holder", func(ctx context.Context, n int) (ptrHolder, error) {
+		v := leaf.Call(ctx, n)
+		return ptrHolder{P: &v}, nil
+	})
+	v := holder.Call(ctx, 7)
+	mustGet(t, v)
+	var s string
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("DebugValue panicked: %v", r)
+			}
+		}()
+		s = v.DebugValue(ctx, 3)
+	}()
+	if want := "leaf(7) -> 7"; !strings.Contains(s, want) {
+		t.Fatalf("DebugValue = %s, want it to follow the pointer to %s", s, want)
+	}
+}
+
+// DebugValue of a value that refers to itself through a map or a slice
+// (no pointer involved) marks the cycle instead of recursing forever.
+func TestDebugValueOfASelfReferentialMap(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	f := cellar.NewFunc1(e, "selfmap", func(ctx context.Context, _ int) (map[string]any, error) {
+		m := map[string]any{}
+		m["self"] = m
+		s := []any{nil}
+		s[0] = s
+		m["slice"] = s
+		return m, nil
+	})
+	v := f.Call(ctx, 0)
+	mustGet(t, v)
+	got := v.DebugValue(ctx, 2)
+	if strings.Count(got, "<cycle>") != 2 {
+		t.Fatalf("DebugValue = %s, want two marked cycles", got)
 	}
 }

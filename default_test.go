@@ -8,6 +8,9 @@ import (
 	"github.com/cellar-go/cellar"
 )
 
+// Default[T]: one task per type gives its Default method's value, or the
+// zero value.
+
 type settings struct {
 	Level int
 	Name  string
@@ -49,5 +52,29 @@ func TestDefault(t *testing.T) {
 	}
 	if got := vcs[0].DebugIdentifier(); got != "Default[string]()" {
 		t.Fatalf("DebugIdentifier = %q", got)
+	}
+}
+
+// Default[T] for two distinct function-local types with the same name gives
+// each its own task.
+func TestDefaultOfTwoLocalTypesWithTheSameName(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("Default panicked: %v", r)
+		}
+	}()
+	{
+		type local struct{ A int }
+		if got := mustGet(t, cellar.Default[local](ctx, e)); got != (local{}) {
+			t.Fatal(got)
+		}
+	}
+	{
+		type local struct{ B string }
+		if got := mustGet(t, cellar.Default[local](ctx, e)); got != (local{}) {
+			t.Fatal(got)
+		}
 	}
 }

@@ -2,12 +2,68 @@ package cellar_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/cellar-go/cellar"
 )
+
+// Early cutoff: a task whose new result equals the old one does not make its
+// readers run again. Results are compared with an Equal method when they
+// have one (on the value or on the pointer), and by content when they are
+// not comparable.
+
+func TestEarlyCutoff(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	input := cellar.NewState(e, "input", 2)
+	var parityRuns, labelRuns atomic.Int32
+	parity := cellar.NewFunc1(e, "parity", func(ctx context.Context, _ struct{}) (int, error) {
+		parityRuns.Add(1)
+		return input.Get(ctx) % 2, nil
+	})
+	label := cellar.NewFunc1(e, "label", func(ctx context.Context, _ struct{}) (string, error) {
+		labelRuns.Add(1)
+		p, err := parity.Call(ctx, struct{}{}).Get(ctx)
+		return fmt.Sprint("parity ", p), err
+	})
+	op := label.CallOperation(ctx, struct{}{})
+	read := func() string {
+		t.Helper()
+		s, err := op.ReadStronglyConsistent(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if got := read(); got != "parity 0" {
+		t.Fatalf("got %q", got)
+	}
+	input.Set(4) // same parity: label must not re-run
+	if got := read(); got != "parity 0" {
+		t.Fatalf("got %q", got)
+	}
+	if parityRuns.Load() != 2 || labelRuns.Load() != 1 {
+		t.Fatalf("after an equal result: parity ran %d, label ran %d; want 2, 1", parityRuns.Load(), labelRuns.Load())
+	}
+	input.Set(5)
+	if got := read(); got != "parity 1" {
+		t.Fatalf("got %q", got)
+	}
+	if parityRuns.Load() != 3 || labelRuns.Load() != 2 {
+		t.Fatalf("after a changed result: parity ran %d, label ran %d; want 3, 2", parityRuns.Load(), labelRuns.Load())
+	}
+	input.Set(5) // equal value: nothing runs
+	read()
+	if parityRuns.Load() != 3 {
+		t.Fatalf("setting an equal value re-ran parity")
+	}
+	if s := e.Stats(); s.CutOff != 1 {
+		t.Fatalf("Stats.CutOff = %d, want 1", s.CutOff)
+	}
+}
 
 // caseless is equal to another caseless when they differ only in case.
 type caseless string
@@ -18,34 +74,6 @@ func (c caseless) Equal(d caseless) bool { return strings.EqualFold(string(c), s
 type point struct{ X, Y float64 }
 
 func (p *point) Equal(q point) bool { return p.X == q.X } // Y is noise
-
-// countReruns builds input -> produce -> consume and returns a function that
-// sets the input and reports how often consume has run.
-func countReruns[T, In any](t *testing.T, initial In, produce func(In) T) func(In) int32 {
-	t.Helper()
-	e := newEngine(t, nil)
-	ctx := context.Background()
-	in := cellar.NewState(e, "in", initial)
-	p := cellar.NewFunc1(e, "produce", func(ctx context.Context, _ int) (T, error) {
-		return produce(in.Get(ctx)), nil
-	})
-	var runs atomic.Int32
-	c := cellar.NewFunc1(e, "consume", func(ctx context.Context, _ int) (T, error) {
-		runs.Add(1)
-		return p.Call(ctx, 0).Get(ctx)
-	})
-	op := c.CallOperation(ctx, 0)
-	if _, err := op.ReadStronglyConsistent(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return func(v In) int32 {
-		in.Set(v)
-		if _, err := op.ReadStronglyConsistent(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return runs.Load()
-	}
-}
 
 func TestCutoffUsesEqualMethod(t *testing.T) {
 	set := countReruns(t, "Hello", func(s string) caseless { return caseless(s) })

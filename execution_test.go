@@ -11,6 +11,9 @@ import (
 	"github.com/cellar-go/cellar"
 )
 
+// Options.OnExecute reports every execution, with its cause, error and
+// thread, and executions on one thread nest like the slices of a trace.
+
 // executions records what Options.OnExecute reports.
 type executions struct {
 	mu   sync.Mutex
@@ -129,12 +132,5 @@ func TestOnExecuteThreadsNest(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-func waitIdle(t *testing.T, e *cellar.Engine) {
-	t.Helper()
-	if err := e.WaitIdle(context.Background()); err != nil {
-		t.Fatal(err)
 	}
 }

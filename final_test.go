@@ -2,10 +2,15 @@ package cellar_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cellar-go/cellar"
 )
+
+// Final reads (GetFinal): a task's value is dropped once read (a State's is
+// kept), and a later read recomputes it; readers run again only when an
+// input changed meanwhile.
 
 func TestGetFinalDropsTheValueAndALaterReadRecomputesIt(t *testing.T) {
 	e := newEngine(t, nil)
@@ -125,5 +130,47 @@ func TestGetFinalThenTheReaderRunsAgain(t *testing.T) {
 	other.Set(10)
 	if n, err := op.ReadStronglyConsistent(ctx); err != nil || n != 13 {
 		t.Fatalf("reader = %d, %v after the producer's value was dropped; want 13", n, err)
+	}
+}
+
+// A dropped cell is being recomputed (evictOnly) when an input of its task
+// changes, and the recomputation reads the new input. Its readers saw the
+// old value, so they must run again.
+func TestRecomputingADroppedCellThatSeesAnEditInvalidatesReaders(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	s := cellar.NewState(e, "s", 1)
+	started, release := make(chan struct{}), make(chan struct{})
+	var prodRuns atomic.Int32
+	prod := cellar.NewFunc1(e, "prod", func(ctx context.Context, _ int) (int, error) {
+		if prodRuns.Add(1) == 2 {
+			close(started)
+			<-release
+		}
+		return s.Get(ctx) * 10, nil
+	})
+	reader := cellar.NewFunc1(e, "reader", func(ctx context.Context, _ int) (int, error) {
+		return prod.Call(ctx, 0).Get(ctx)
+	})
+	if got := mustGet(t, reader.Call(ctx, 0)); got != 10 {
+		t.Fatalf("reader = %d", got)
+	}
+	if _, err := prod.Call(ctx, 0).GetFinal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A task started from outside without a strong read (so that edits
+	// are not deferred) reads the dropped cell: prod is recomputed.
+	other := cellar.NewFunc1(e, "other", func(ctx context.Context, _ int) (int, error) {
+		return prod.Call(ctx, 0).Get(ctx)
+	})
+	other.Call(context.Background(), 0)
+	<-started
+	s.Set(2) // while the recomputation runs, before it reads s
+	close(release)
+	if got := mustGet(t, prod.Call(ctx, 0)); got != 20 {
+		t.Fatalf("prod = %d, want 20", got)
+	}
+	if got := mustGet(t, reader.Call(ctx, 0)); got != 20 {
+		t.Fatalf("reader = %d, want 20 (from scratch); it kept the value from before the edit", got)
 	}
 }

@@ -93,7 +93,7 @@ func newGraphFixture(t *testing.T, opts *cellar.Options) *graphFixture {
 
 func (f *graphFixture) peek(t *testing.T) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	ctx, cancel := guard(t)
 	defer cancel()
 	seq, err := cellar.Peek[string](ctx, f.warn)
 	if err != nil {
@@ -106,7 +106,7 @@ func (f *graphFixture) peek(t *testing.T) {
 
 func (f *graphFixture) idle(t *testing.T) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	ctx, cancel := guard(t)
 	defer cancel()
 	if err := f.e.WaitIdle(ctx); err != nil {
 		t.Fatal(err)
@@ -428,7 +428,7 @@ func TestGraphCycleEdge(t *testing.T) {
 // execution count may go down from one snapshot to the next.
 func TestGraphWhileEditing(t *testing.T) {
 	e := newEngine(t, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	ctx, cancel := guard(t)
 	defer cancel()
 	input := cellar.NewState(e, "input", 0)
 	double := cellar.NewFunc1(e, "double", func(ctx context.Context, n int) (int, error) {

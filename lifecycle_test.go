@@ -3,13 +3,16 @@ package cellar_test
 import (
 	"context"
 	"errors"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/cellar-go/cellar"
 )
+
+// The engine's lifecycle: Close ends reads and tasks and leaves no goroutine
+// behind, and reads that cannot be served (after Close, of another engine's
+// or the zero Vc, after the task returned, WaitIdle inside a task) fail.
 
 func TestClosedEngine(t *testing.T) {
 	e := cellar.New(nil)
@@ -97,32 +100,6 @@ func TestReadAfterTheTaskReturned(t *testing.T) {
 	}
 }
 
-// engineGoroutines lists the goroutines that run engine code.
-//
-// Close returns once every engine goroutine has signalled that it is done,
-// from a deferred call; the goroutine then still has engine frames until
-// it returns (or, after runtime.Goexit, until the runtime ends it). So the
-// stacks are taken again, after yielding the processor, while any remain:
-// a goroutine that is truly left behind stays.
-func engineGoroutines() []string {
-	var found []string
-	for range 1000 {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		found = found[:0]
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "cellar/internal/engine.") {
-				found = append(found, g)
-			}
-		}
-		if len(found) == 0 {
-			break
-		}
-		runtime.Gosched()
-	}
-	return found
-}
-
 func TestCloseLeavesNoGoroutine(t *testing.T) {
 	ctx := context.Background()
 	e := cellar.New(&cellar.Options{Workers: 4})
@@ -164,59 +141,6 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	}
 }
 
-// A task function that ends its goroutine with runtime.Goexit, as
-// t.FailNow does, fails with ErrGoexit: on a worker, inline inside the
-// task that read it (whose goroutine ends with it), and on the goroutine
-// of a strongly consistent read. The engine goes on working, and Close
-// leaves nothing behind.
-func TestGoexitInATaskFailsTheTask(t *testing.T) {
-	e := cellar.New(&cellar.Options{Workers: 2})
-	s := cellar.NewState(e, "s", 0)
-	exit := cellar.NewFunc1(e, "exit", func(ctx context.Context, n int) (int, error) {
-		if s.Get(ctx) == n {
-			runtime.Goexit()
-		}
-		return n, nil
-	})
-	parent := cellar.NewFunc1(e, "parent", func(ctx context.Context, n int) (int, error) {
-		return exit.Call(ctx, n).Get(ctx) // may run exit inline
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
-	defer cancel()
-	for n := range 3 {
-		s.Set(n)
-		// A cancellable ctx: the read waits for a worker.
-		if _, err := exit.Call(ctx, n).Get(ctx); !errors.Is(err, cellar.ErrGoexit) {
-			t.Fatalf("exit(%d): err = %v, want ErrGoexit", n, err)
-		}
-		if _, err := parent.Call(ctx, n).Get(ctx); !errors.Is(err, cellar.ErrGoexit) {
-			t.Fatalf("parent(%d): err = %v, want ErrGoexit", n, err)
-		}
-		if got := mustGet(t, parent.Call(ctx, n+10)); got != n+10 {
-			t.Fatalf("parent(%d) = %d", n+10, got)
-		}
-	}
-	// A read with a context that cannot be cancelled may run the task on
-	// the reading goroutine, which Goexit then ends.
-	s.Set(20)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		exit.Call(context.Background(), 20).Get(context.Background())
-	}()
-	<-done
-	if _, err := exit.Call(ctx, 20).Get(ctx); !errors.Is(err, cellar.ErrGoexit) {
-		t.Fatalf("exit(20): err = %v, want ErrGoexit", err)
-	}
-	if err := e.WaitIdle(ctx); err != nil {
-		t.Fatal(err)
-	}
-	e.Close()
-	if gs := engineGoroutines(); len(gs) > 0 {
-		t.Fatalf("%d goroutines still run engine code after Close:\n%s", len(gs), strings.Join(gs, "\n\n"))
-	}
-}
-
 // WaitIdle inside a task function would wait for that task: it fails at
 // once instead.
 func TestWaitIdleInsideATaskFails(t *testing.T) {
@@ -224,7 +148,7 @@ func TestWaitIdleInsideATaskFails(t *testing.T) {
 	f := cellar.NewFunc1(e, "f", func(ctx context.Context, _ struct{}) (int, error) {
 		return 1, e.WaitIdle(ctx)
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	ctx, cancel := guard(t)
 	defer cancel()
 	if _, err := f.Call(ctx, struct{}{}).Get(ctx); !errors.Is(err, cellar.ErrIdleInTask) {
 		t.Fatalf("err = %v, want ErrIdleInTask", err)

@@ -40,7 +40,7 @@ func newLocalFixture(t *testing.T) *localFixture {
 func runTask[R any](t *testing.T, e *cellar.Engine, name string, body func(ctx context.Context) (R, error)) (R, error) {
 	t.Helper()
 	fn := cellar.NewFunc1(e, name, func(ctx context.Context, _ struct{}) (R, error) { return body(ctx) })
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	ctx, cancel := guard(t)
 	defer cancel()
 	return fn.CallOperation(ctx, struct{}{}).ReadStronglyConsistent(ctx)
 }

@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/cellar-go/cellar"
 )
@@ -20,7 +19,7 @@ func TestOnExecuteReportsAGoexitExecution(t *testing.T) {
 		runtime.Goexit()
 		return n, nil
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	ctx, cancel := guard(t)
 	defer cancel()
 	if _, err := exit.Call(ctx, 1).Get(ctx); err == nil {
 		t.Fatal("want an error")
@@ -40,13 +39,12 @@ func TestOnExecuteReportsAGoexitExecution(t *testing.T) {
 func TestOnExecuteMayReadVcs(t *testing.T) {
 	var other atomic.Pointer[cellar.Vc[int]]
 	var readErr atomic.Pointer[error]
-	var e *cellar.Engine
-	e = newEngine(t, &cellar.Options{OnExecute: func(x cellar.Execution) {
+	e := newEngine(t, &cellar.Options{OnExecute: func(x cellar.Execution) {
 		v := other.Load()
 		if v == nil || x.Function != "f" {
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := guard(t)
 		defer cancel()
 		if _, err := v.Get(ctx); err != nil {
 			readErr.Store(&err)
@@ -67,6 +65,7 @@ func TestOnExecuteMayReadVcs(t *testing.T) {
 	if got := mustGet(t, f.Call(context.Background(), struct{}{})); got != 3 {
 		t.Fatalf("f = %d", got)
 	}
+	waitIdle(t, e) // OnExecute is called after the execution completes: wait for the reports
 	if p := readErr.Load(); p != nil {
 		t.Fatalf("read of an unrelated up-to-date Vc from OnExecute failed: %v", *p)
 	}

@@ -64,7 +64,7 @@ func TestLongTasksAfterTinyOnesRunInParallel(t *testing.T) {
 		in.Set(round)
 		// A read that can be cancelled does not run tasks itself, so all
 		// of them run on the engine's two workers.
-		ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+		ctx, cancel := guard(t)
 		got, err := root.ReadStronglyConsistent(ctx)
 		cancel()
 		if err != nil {
@@ -81,7 +81,7 @@ func TestCloseAfterTinyTasksLeavesNoGoroutine(t *testing.T) {
 	e, in, root := fanOutWithRendezvous(t, 5000)
 	for round := range 3 {
 		in.Set(round)
-		ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+		ctx, cancel := guard(t)
 		_, err := root.ReadStronglyConsistent(ctx)
 		cancel()
 		if err != nil {

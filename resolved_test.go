@@ -3,11 +3,13 @@ package cellar_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 
 	"github.com/cellar-go/cellar"
 )
+
+// Resolved Vcs: ToResolved and Resolve name the cell a Vc points at, and
+// inside a task they track where the Vc points, not the value.
 
 func TestResolvedVcNamesTheCell(t *testing.T) {
 	e := newEngine(t, nil)
@@ -89,87 +91,5 @@ func TestToResolvedInsideATaskTracksTheRouteOnly(t *testing.T) {
 	which.Set(1) // another cell
 	if v := read(); v != 20 || runs != 2 {
 		t.Fatalf("%d after %d runs; want 20 after 2", v, runs)
-	}
-}
-
-func TestGetUntrackedDoesNotMakeADependency(t *testing.T) {
-	e := newEngine(t, nil)
-	ctx := context.Background()
-	tracked := cellar.NewState(e, "tracked", 1)
-	untracked := cellar.NewState(e, "untracked", 100)
-	runs := 0
-	f := cellar.NewFunc1(e, "f", func(ctx context.Context, _ int) (int, error) {
-		runs++
-		u, err := untracked.Vc().GetUntracked(ctx)
-		if err != nil {
-			return 0, err
-		}
-		return tracked.Get(ctx) + u + untracked.GetUntracked(), nil
-	})
-	op := f.CallOperation(ctx, 0)
-	if v, _ := op.ReadStronglyConsistent(ctx); v != 201 || runs != 1 {
-		t.Fatalf("%d after %d runs", v, runs)
-	}
-	untracked.Set(200)
-	if v, _ := op.ReadStronglyConsistent(ctx); v != 201 || runs != 1 {
-		t.Fatalf("%d after %d runs; an untracked read re-ran the task", v, runs)
-	}
-	tracked.Set(2)
-	if v, _ := op.ReadStronglyConsistent(ctx); v != 402 || runs != 2 {
-		t.Fatalf("%d after %d runs; want 402 after 2", v, runs)
-	}
-}
-
-func TestGetUntrackedStillSeesErrors(t *testing.T) {
-	e := newEngine(t, nil)
-	ctx := context.Background()
-	failing := cellar.NewFunc1(e, "failing", func(ctx context.Context, _ int) (int, error) {
-		return 0, errors.New("broken")
-	})
-	reader := cellar.NewFunc1(e, "reader", func(ctx context.Context, _ int) (int, error) {
-		return failing.Call(ctx, 0).GetUntracked(ctx)
-	})
-	_, err := reader.CallOperation(ctx, 0).ReadStronglyConsistent(ctx)
-	var te *cellar.TaskError
-	if !errors.As(err, &te) || te.Error() != "reader(0) -> failing(0): broken" {
-		t.Fatalf("err = %v", err)
-	}
-}
-
-func TestStateUpdate(t *testing.T) {
-	e := newEngine(t, nil)
-	ctx := context.Background()
-	type counters struct{ A, B int }
-	s := cellar.NewState(e, "counters", counters{})
-	runs := 0
-	readA := cellar.NewFunc1(e, "readA", func(ctx context.Context, _ int) (int, error) {
-		runs++
-		return s.Get(ctx).A, nil
-	})
-	op := readA.CallOperation(ctx, 0)
-	op.ReadStronglyConsistent(ctx)
-	s.Update(func(c *counters) bool { return false }) // no change reported: nothing re-runs
-	if _, err := op.ReadStronglyConsistent(ctx); err != nil || runs != 1 {
-		t.Fatalf("runs = %d, %v", runs, err)
-	}
-
-	// Concurrent Updates and Sets of another field: none is lost.
-	const n = 200
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range n {
-				s.Update(func(c *counters) bool { c.A++; return true })
-			}
-		}()
-	}
-	wg.Wait()
-	if got := s.GetUntracked().A; got != 4*n {
-		t.Fatalf("A = %d after %d increments", got, 4*n)
-	}
-	if v, err := op.ReadStronglyConsistent(ctx); err != nil || v != 4*n {
-		t.Fatalf("readA = %d, %v", v, err)
 	}
 }

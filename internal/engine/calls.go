@@ -2,6 +2,15 @@ package engine
 
 import "context"
 
+// Calls, and interest in fresh work. Calling a task that has not run yet
+// schedules it; the caller then holds it (a hold on its fresh phase): a
+// calling execution until it ends, a caller outside any task until its
+// context is done. A fresh phase nobody holds any more is abandoned: a
+// queued task goes back to new, a running one is cancelled. Calls that can
+// never give up (from a re-execution, or with a context that cannot be
+// cancelled) pin the phase instead. A task that has completed once is never
+// fresh again, which is what lets a call of it take no lock (Touch).
+
 // NewTask adds a task for fn applied to args and schedules it on behalf of
 // ctx (see Touch). args must not be changed afterwards.
 func (e *Engine) NewTask(ctx context.Context, fn *Func, args any) *Task {

@@ -6,6 +6,13 @@ import (
 	"slices"
 )
 
+// Completion and cutoff: storing what an execution produced. Each new cell is
+// compared with the old one, and the output with the old output; only the
+// readers of what changed are marked dirty (early cutoff), and the
+// dependency list is diffed against the previous execution's (deps.go).
+// Failures are compared by what they are (errorShape), dropped cells by
+// their fingerprints.
+
 // completeLocked stores what x produced, invalidates the readers of
 // everything that changed, and wakes whoever waits for the task.
 func (e *Engine) completeLocked(x *execution) {

@@ -1,5 +1,15 @@
 package engine
 
+// Dependencies of an execution, and reader edges. An execution records what
+// it reads in order. While its reads repeat the previous execution's (the
+// common case of a re-execution), only a cursor moves; the first difference
+// copies the prefix (it diverges) and later reads are looked up in sets once
+// the lists are long. When it ends, the edges of dependencies it did not
+// repeat are removed (finishDepsLocked). Invariant: every dependency of a
+// task's latest execution, and of its running one, has exactly one reader
+// edge on what it read, and every reader edge has its dependency
+// (invariants.go checks both ways).
+
 // smallSet is the size up to which dependency sets are searched linearly.
 const smallSet = 8
 

@@ -7,6 +7,11 @@ import (
 	"time"
 )
 
+// The engine: its options, its one lock and the state it guards, grouped by
+// the mechanism that owns it (each group's file says more), counters, and
+// Close. Methods whose names end in Locked must be called with mu held; a
+// few release and re-acquire it while they wait or run a task, and say so.
+
 // engineIDs numbers engines so that a Raw from one engine is recognised as
 // foreign by another. Zero is never used: it marks the null Raw.
 var engineIDs atomic.Uint32

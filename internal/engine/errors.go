@@ -8,6 +8,10 @@ import (
 	"sync"
 )
 
+// The engine's errors: sentinels, and the error types a failure reaches its
+// readers as. Errors made under the lock must not run user code, so the
+// types that name tasks name them when first printed.
+
 // Sentinel errors. The module root re-exports them.
 var (
 	ErrClosed        = errors.New("cellar: engine is closed")

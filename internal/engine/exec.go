@@ -7,6 +7,12 @@ import (
 	"time"
 )
 
+// Executions: one run of a task function, from start (startLocked) to the
+// call (with mu released, panics and runtime.Goexit caught) and its end
+// (finishLocked, then completeLocked in complete.go), or its abandonment
+// (discardLocked). Executions are recycled; the Run a function receives as
+// its context is not, since a function may keep it.
+
 // execution is one run of a task function. The function receives its Run as
 // its context, which is how reads find the execution that makes them.
 // Executions are reused once finished; Runs are not.

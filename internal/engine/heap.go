@@ -2,6 +2,11 @@ package engine
 
 import "math"
 
+// The height heap: the dirty tasks, and the running re-executions, each in a
+// min-heap by height, whose minima make the level (read.go). Invariant:
+// every member's heapIdx is its index, and a task is in a heap exactly while
+// it is dirty or re-executing.
+
 // taskHeap is a min-heap of tasks by height. Each task records its index so
 // that it can be fixed or removed when its height changes.
 type taskHeap []*Task

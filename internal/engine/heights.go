@@ -1,5 +1,13 @@
 package engine
 
+// Heights and cycles. Every task has a height, and every dependency that is
+// not a back edge goes from a lower task to a higher one: a task is higher
+// than everything it read. While work is pending, a task that waits for
+// another, or runs it inline, is higher than it too. raiseLocked restores
+// the order when a read or a wait would break it, lifting the reader and,
+// transitively, what reads or waits for it; a raise that reaches the task
+// being read has found a cycle, and is undone.
+
 // maxFollow bounds how many outputs a read follows before it checks whether
 // they form a cycle.
 const maxFollow = 64

@@ -1,5 +1,10 @@
 package engine
 
+// Inputs: States, whose values are set from outside, and invalidations of
+// tasks that read the outside world. Both mark the readers dirty (dirty.go);
+// while strongly consistent reads are in progress they are deferred instead
+// (strong.go), the latest value of each state kept.
+
 // NewState adds an input task holding value.
 func (e *Engine) NewState(fn *Func, name any, value any, typ *Type) *Task {
 	e.mu.Lock()

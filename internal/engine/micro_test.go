@@ -5,7 +5,6 @@ import (
 	"testing"
 )
 
-
 // BenchmarkReexec measures the engine's own cost of one re-execution, without
 // the typed layer, memo tables or strongly consistent reads: a task that
 // reads one state is marked dirty, picked, run and completed.

@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// The Run: the context.Context a task function receives. It identifies the
+// execution, so that reads through it are tracked, and predicts the calls of
+// a re-execution from the previous one's dependencies.
+
 // Run is the context.Context a task function receives: it identifies one
 // execution, which is how reads made through it are tracked. It outlives the
 // execution: once the function has returned, reads through it fail with

@@ -5,6 +5,13 @@ import (
 	"time"
 )
 
+// Scheduling: the fresh queue (tasks called but never run, first in first
+// out), the dirty heap (picked lowest first, and only while no running
+// re-execution is below: the level only rises during propagation), worker
+// goroutines, and the slots that bound how many task functions compute at
+// once. A thread (a worker and the executions it runs inline) holds a slot
+// while it computes and gives it back while it is blocked in a read.
+
 // thread is a worker goroutine together with the executions it runs inline.
 // It holds one of the engine's slots while it computes; it gives the slot
 // back while it is blocked. All fields are guarded by Engine.mu.

@@ -5,6 +5,8 @@ import (
 	"slices"
 )
 
+// Snapshots: a consistent copy of the graph, for export.
+
 // MetaSlot is the Slot of an EdgeSnapshot that reads a task's collectibles
 // (its meta; see collect.go) rather than its output or a cell.
 const MetaSlot = metaSlot

@@ -6,6 +6,18 @@ import (
 	"sync/atomic"
 )
 
+// Tasks and their parts. A Task is a node of the graph: a function applied to
+// arguments, or a State. It owns cells (values, by creation order) and an
+// output (a Raw: one of its cells, another task's output or cell; or an
+// error), and lists the tasks that read each of them (reader edges), which
+// mirror the readers' dependency lists (deps.go). A Raw names a slot: the
+// output (0), cell i (i+1), or a pseudo-slot a dependency can be on
+// (metaSlot, targetSlot).
+//
+// A task's state moves new -> queued -> running -> done for a fresh task
+// (an abandoned fresh phase goes back to new), and done -> dirty -> running
+// -> done from then on; states are done from the start.
+
 // Raw is the type-erased form of every Vc: a task's output (Slot 0) or one of
 // its cells (Slot i+1 for cell i). The zero Raw is the null Vc.
 type Raw struct {

@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// Why a task runs, and what tools see of it: the cause recorded when a task
+// is marked dirty, TaskInfo, debug names, and the trace regions and pprof
+// labels around executions.
+
 // WhyKind says why a task executed.
 type WhyKind uint8
 

@@ -47,9 +47,12 @@ func Peek[T, R any](ctx context.Context, op OperationVc[R]) (iter.Seq[T], error)
 	return collect[T](ctx, op.r, false)
 }
 
-// Take is [Peek] that also hides what it returns from the tasks above the
-// caller: the caller's own collectibles of type T no longer include op's.
-// Outside a task function it is the same as Peek.
+// Take is [Peek] that also keeps what it returns from reaching the tasks
+// above through the caller: the caller's own collectibles of type T no
+// longer include those of op (nor those of the tasks op read). The effect is
+// on that one edge, not on op: a task that reads op without taking, and the
+// tasks above it, still collect op's values. Outside a task function Take
+// is the same as Peek.
 func Take[T, R any](ctx context.Context, op OperationVc[R]) (iter.Seq[T], error) {
 	return collect[T](ctx, op.r, true)
 }

@@ -78,4 +78,29 @@
 // Task functions must be deterministic given what they read through the
 // engine, and must not keep their context after they return. Results are
 // shared between readers and must not be modified.
+//
+// Reads inside a task function must go through the context the function
+// received, or one derived from it. A read through any other context
+// (context.Background(), one saved from elsewhere) is a read from outside
+// the engine: it records no dependency, so the task does not run again when
+// the value changes, and it waits for everything the value depends on,
+// which may include the reading task itself. Builds with the race detector
+// or the build tag cellar_checks detect such a read on the task function's
+// goroutine and fail it with [ErrNotTaskContext]; other builds cannot tell
+// it from a read by code outside any task.
+//
+// A task whose read closes a dependency cycle fails with a [*CycleError],
+// and is checked again whenever the graph loses an edge. When an edit makes
+// a cycle appear or disappear, the tasks on it may run twice in that edit
+// (once before the cycle is seen to be gone, say): the one exception to
+// "at most once per edit".
+//
+// A read inside a task that fails (its context was cancelled) returns at
+// once, even when every worker slot is taken; the task function then goes
+// on without a slot until it blocks again or returns, so that for a moment
+// more than [Options].Workers functions may compute.
+//
+// [Vc.GetFinal] drops a cell's content only if the value has a fingerprint
+// (a deterministic encoding: no funcs, channels or, for types compared
+// with ==, pointers); otherwise it keeps the value.
 package cellar

@@ -43,6 +43,14 @@ var (
 	// from outside any task, returned as a task's result, stored in a cell
 	// or a state, or marshaled.
 	ErrNonLocalValue = engine.ErrNonLocalValue
+	// ErrNotTaskContext is returned, in builds with the race detector or
+	// the build tag cellar_checks, by a read made on the goroutine of a
+	// running task function through a context that is not the task's
+	// (context.Background(), say). Such a read records no dependency, so
+	// the task would not run again when the value changes; pass the
+	// function's context instead. Other builds do not detect it (see the
+	// package documentation's caveats).
+	ErrNotTaskContext = engine.ErrNotTaskContext
 	// ErrBadHandle is returned when unmarshaling text or bytes that are not
 	// a handle of the expected kind.
 	ErrBadHandle = errors.New("cellar: not a valid Vc handle encoding")

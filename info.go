@@ -72,10 +72,13 @@ func (c Cause) String() string {
 }
 
 // Info describes the task that produced the value v points at: the task
-// whose output or cell it is.
+// whose output or cell it is, as it is now. It runs and schedules nothing,
+// and waits for nothing: a task still running reports "running". To look
+// at a task without calling it (a call schedules a task that has not run),
+// find its operation with [Func1.Lookup] (or the other arities).
 func (v Vc[T]) Info() (TaskInfo, error) { return info(v.r) }
 
-// Info describes the operation's task.
+// Info describes the operation's task, as [Vc.Info] does.
 func (o OperationVc[T]) Info() (TaskInfo, error) { return info(o.r) }
 
 // DebugIdentifier names what v points at, for messages and debugging:

@@ -38,7 +38,7 @@ func (e *Engine) completeLocked(x *execution) {
 	} else if !e.mu.closed {
 		e.storeLocked(x)
 	}
-	if e.mu.cycles.edgeGone && len(e.mu.cycles.back) > 0 {
+	if len(e.mu.cycles.back) > 0 {
 		e.recheckCyclesLocked()
 	}
 	e.mu.wait.tasks.wake(t)
@@ -55,7 +55,7 @@ func (e *Engine) completeLocked(x *execution) {
 
 func (e *Engine) storeLocked(x *execution) {
 	t, res := x.t, &x.res
-	if res.Err == nil && !res.IsVc && len(x.cells) == 0 && !t.more.hasMeta() && x.more == nil &&
+	if !checks.skipFastPath() && res.Err == nil && !res.IsVc && len(x.cells) == 0 && !t.more.hasMeta() && x.more == nil &&
 		len(t.cells) == 1 && t.cells[0].typ != nil && t.out == (output{vc: Raw{Eng: e.id, Task: t.id, Slot: 1}}) {
 		// The common case of a task with one cell that ran before and
 		// returns a value again: update the cell in place. The output
@@ -377,7 +377,7 @@ func (x *execution) sameAsEvicted(oc *cell, i int, typ *Type) bool {
 	if x.evictOnly && !x.dirtyAgain {
 		return true
 	}
-	return i < len(x.fps) && x.fps[i] != nil && *x.fps[i] == oc.value.(evictedCell).fp
+	return i < len(x.fps) && x.fps[i] != nil && *x.fps[i] == oc.value.(*evictedCell).fp
 }
 
 // fingerprintLocked computes the fingerprints of x's new cells whose old

@@ -35,15 +35,6 @@ func (e *Engine) recordDepLocked(x *execution, d dep) {
 	}
 }
 
-// recordBackLocked records a read of t by x that closed a cycle. Back edges
-// do not order heights; see heights.go.
-func (e *Engine) recordBackLocked(x *execution, t *Task, slot uint32) {
-	if slot == untrackedSlot {
-		return
-	}
-	e.recordDepLocked(x, dep{t: t, slot: slot, back: true})
-}
-
 func (x *execution) diverge() {
 	x.diverged = true
 	if len(x.old) == 0 && x.t.execs == 0 {
@@ -203,9 +194,11 @@ func (e *Engine) removeReaderLocked(d dep, reader uint32) {
 		} else {
 			e.mu.cycles.back[t] = ids
 		}
+		if !containsID(ids, reader) {
+			delete(e.mu.cycles.paths, backEdge{reader, t})
+		}
 		return
 	}
-	e.mu.cycles.edgeGone = true
 	if d.slot == metaSlot {
 		list = &t.more.metaReaders
 	} else if d.slot == targetSlot {

@@ -99,6 +99,7 @@ type schedState struct {
 type waitState struct {
 	tasks   taskWaits           // for a task's execution to end
 	level   levelWaits          // for the level to pass a height
+	levelOf waitingFor          // the executions in level, by the task whose height they wait for
 	slots   waitQueue[struct{}] // for a worker slot, after a blocked read: served before new work starts
 	idle    waitQueue[struct{}] // WaitIdle: for the graph to be quiescent
 	applied waitQueue[struct{}] // for deferred edits to be applied
@@ -124,9 +125,9 @@ type cycleState struct {
 	// (back edges). Such edges take no part in heights; see heights.go.
 	// They are rare, hence a map.
 	back map[*Task][]uint32
-	// edgeGone records that an edge was removed since back edges were
-	// last checked: only then can a cycle have gone.
-	edgeGone bool
+	// paths holds the cycle each back edge closed, which must stay
+	// whole for the reader's error to hold.
+	paths map[backEdge][]*Task
 }
 
 // allocState recycles what every execution needs. See exec.go.
@@ -159,9 +160,11 @@ func New(opts Options) *Engine {
 	e.mu.tasks = make([]*Task, 1, 64)
 	e.mu.sched.free = w
 	e.mu.wait.tasks = make(taskWaits)
+	e.mu.wait.levelOf = make(waitingFor)
 	e.mu.edits.states = make(map[*Task]pendingSet)
 	e.mu.calls.afterStops = make(map[*Task][]func() bool)
 	e.mu.cycles.back = make(map[*Task][]uint32)
+	e.mu.cycles.paths = make(map[backEdge][]*Task)
 	return e
 }
 

@@ -22,7 +22,7 @@ func (e *Engine) raiseAboveLocked(x *execution, t *Task, slot uint32) error {
 	}
 	err := e.raiseLocked(x.t, t.height+1, t)
 	if err != nil {
-		e.recordBackLocked(x, t, slot)
+		e.recordBackLocked(x, t, slot, err.(*CycleError))
 	}
 	return err
 }
@@ -126,12 +126,16 @@ func (e *Engine) propagatingLocked() bool {
 }
 
 // forWaitersLocked calls f with the task of every execution that waits for
-// n or runs it inline.
+// n (for its execution to end, or for the level to pass it) or runs it
+// inline.
 func (e *Engine) forWaitersLocked(n *Task, f func(*Task)) {
 	if n.st() == stRunning && n.exec.parent != nil {
 		f(n.exec.parent.t)
 	}
 	e.mu.wait.tasks.waiters(n, func(x *execution) { f(x.t) })
+	for _, x := range e.mu.wait.levelOf[n] {
+		f(x.t)
+	}
 }
 
 // raiseWaitersLocked raises every execution that waits for t, directly or
@@ -148,7 +152,7 @@ func (e *Engine) raiseWaitersLocked(t *Task) {
 }
 
 // waitCycleLocked reports the cycle that x waiting for t would close.
-func (e *Engine) waitCycleLocked(x *execution, t *Task) error {
+func (e *Engine) waitCycleLocked(x *execution, t *Task) *CycleError {
 	if t == x.t {
 		return cycleOf(t, t)
 	}
@@ -210,30 +214,108 @@ func (e *Engine) followCycleLocked(r Raw) error {
 
 // Back edges. A read that closes a cycle fails with a *CycleError and is
 // recorded as a back edge: a dependency outside the height order, listed in
-// cycles.back under the task read. The reader's error holds only as long as
-// the cycle does, so
+// cycles.back under the task read, with the cycle it closed. The reader's
+// error holds only as long as that cycle does, so
 //
-//   - whenever the graph loses an edge, every back edge is checked again,
-//     and a reader whose cycle is gone is marked dirty (WhyCycleGone);
+//   - after every completion, while back edges exist, the cycle of each is
+//     checked again (a few tasks each; recheckCyclesLocked), and a reader
+//     whose cycle has lost a link is marked dirty (WhyCycleGone): it reads
+//     again, and finds the cycle as it is now, or none;
 //   - a back edge's reader sits below the task it read, so "done and below
 //     the level" does not make it up to date while that task is pending:
 //     a strongly consistent read looks past the height order then (see
 //     pendingInLocked).
 
+// backEdge names the back edges of one reader on one task.
+type backEdge struct {
+	reader uint32
+	t      *Task
+}
+
+// recordBackLocked records a read of t by x that closed the cycle c.
+func (e *Engine) recordBackLocked(x *execution, t *Task, slot uint32, c *CycleError) {
+	if slot == untrackedSlot {
+		return
+	}
+	e.mu.cycles.paths[backEdge{x.t.id, t}] = c.tasks
+	e.recordDepLocked(x, dep{t: t, slot: slot, back: true})
+}
+
 // recheckCyclesLocked marks dirty every task whose read closed a cycle that
-// no longer exists: the task it read does not depend on it any more, so the
-// read would now succeed. Readers still in a cycle keep their error until
-// something they read changes, like any result. It is called after a
-// completion that removed an edge, while back edges exist.
+// is no longer whole: one of its tasks no longer reads or waits for the
+// next. Readers whose cycle holds keep their error until something they
+// read changes, like any result.
 func (e *Engine) recheckCyclesLocked() {
-	e.mu.cycles.edgeGone = false
 	for t, readers := range e.mu.cycles.back {
 		for _, id := range readers {
-			if r := e.mu.tasks[id]; !e.dependsOnLocked(t, r) {
+			r := e.mu.tasks[id]
+			if r.st() == stRunning && !r.exec.readBack(t) {
+				// The back edge is its previous execution's; the
+				// running one reads t afresh, if at all.
+				continue
+			}
+			if !e.cycleHoldsLocked(e.mu.cycles.paths[backEdge{id, t}]) {
 				e.markDirtyLocked(r, Why{Kind: WhyCycleGone, task: t.id}, unconditional)
 			}
 		}
 	}
+}
+
+// readBack reports whether x has recorded a back edge on t.
+func (x *execution) readBack(t *Task) bool {
+	for _, d := range x.recorded() {
+		if d.t == t && d.back {
+			return true
+		}
+	}
+	return false
+}
+
+// cycleHoldsLocked reports whether each task on path, after the first (whose
+// read of the second is the back edge), still reads or waits for the next.
+func (e *Engine) cycleHoldsLocked(path []*Task) bool {
+	if len(path) < 2 {
+		return false
+	}
+	for i := 1; i+1 < len(path); i++ {
+		if !e.readsOrWaitsLocked(path[i], path[i+1]) {
+			return false
+		}
+	}
+	return true
+}
+
+// readsOrWaitsLocked reports whether a depends on b through its latest or
+// its running execution, or waits for b (for its execution, or for the
+// level to pass it, or by running it inline).
+func (e *Engine) readsOrWaitsLocked(a, b *Task) bool {
+	for _, d := range a.deps {
+		if d.t == b {
+			return true
+		}
+	}
+	x := a.exec
+	if a.st() != stRunning || x == nil {
+		return false
+	}
+	for _, d := range x.recorded() {
+		if d.t == b {
+			return true
+		}
+	}
+	if x.more != nil {
+		for _, h := range x.more.waitOn {
+			if h.t == b {
+				return true
+			}
+		}
+	}
+	for _, w := range e.mu.wait.levelOf[b] {
+		if w == x {
+			return true
+		}
+	}
+	return false
 }
 
 // pendingInLocked returns a task that t, done and below the level, depends
@@ -270,33 +352,4 @@ func (e *Engine) pendingInLocked(t *Task) *Task {
 		}
 	}
 	return nil
-}
-
-// dependsOnLocked reports whether t reads r, directly or transitively,
-// through recorded edges. Every edge leads to a greater height, so the
-// search never looks at tasks at or above t's height.
-func (e *Engine) dependsOnLocked(t, r *Task) bool {
-	if t == r {
-		return true
-	}
-	seen := map[*Task]bool{r: true}
-	stack := []*Task{r}
-	found := false
-	visit := func(id uint32) {
-		m := e.mu.tasks[id]
-		if m == t {
-			found = true
-		}
-		if found || seen[m] || m.height >= t.height {
-			return
-		}
-		seen[m] = true
-		stack = append(stack, m)
-	}
-	for len(stack) > 0 && !found {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		n.forReaders(visit)
-	}
-	return found
 }

@@ -200,26 +200,41 @@ func TestWaitCycle(t *testing.T) {
 	}
 }
 
-// dependsOnLocked follows reader edges, downwards only.
-func TestDependsOn(t *testing.T) {
+// A cycle a back edge closed holds while each task on it reads or waits for
+// the next, and no longer once a link is gone.
+func TestCycleHolds(t *testing.T) {
 	g := newGraph(t)
-	g.task("a", 1)
-	g.task("b", 2)
-	g.task("c", 3)
-	g.task("other", 2)
-	g.reads("b", "a")
+	a, b, c := g.task("a", 1), g.task("b", 2), g.task("c", 3)
 	g.reads("c", "b")
+	g.reads("b", "a")
+	path := []*Task{a, c, b, a} // a's read of c closed it
 	g.e.mu.Lock()
 	defer g.e.mu.Unlock()
-	for _, c := range []struct {
-		t, r string
-		want bool
-	}{
-		{"c", "a", true}, {"c", "b", true}, {"b", "a", true}, {"a", "a", true},
-		{"a", "c", false}, {"c", "other", false}, {"other", "a", false},
-	} {
-		if got := g.e.dependsOnLocked(g.tasks[c.t], g.tasks[c.r]); got != c.want {
-			t.Errorf("%s depends on %s: %v, want %v", c.t, c.r, got, c.want)
-		}
+	if !g.e.cycleHoldsLocked(path) {
+		t.Fatal("a cycle of recorded reads does not hold")
+	}
+	deps := b.deps
+	b.deps = nil
+	if g.e.cycleHoldsLocked(path) {
+		t.Fatal("the cycle holds without b's read of a")
+	}
+	// b waits for a instead: for its execution, then for the level.
+	x := &execution{t: b, more: &execExtra{waitOn: []*hold{{t: a}}}}
+	b.state, b.exec = stRunning, x
+	if !g.e.cycleHoldsLocked(path) {
+		t.Fatal("a wait does not hold the cycle")
+	}
+	x.more.waitOn = nil
+	g.e.mu.wait.levelOf.add(a, x)
+	if !g.e.cycleHoldsLocked(path) {
+		t.Fatal("a wait for the level does not hold the cycle")
+	}
+	g.e.mu.wait.levelOf.remove(a, x)
+	if g.e.cycleHoldsLocked(path) {
+		t.Fatal("the cycle holds after the wait ended")
+	}
+	b.state, b.exec, b.deps = stDone, nil, deps
+	if g.e.cycleHoldsLocked(nil) {
+		t.Fatal("an empty path holds")
 	}
 }

@@ -430,7 +430,7 @@ func (e *Engine) waitTaskLocked(rd *reader, t *Task, slot uint32) error {
 		return err
 	}
 	if err := e.waitCycleLocked(x, t); err != nil {
-		e.recordBackLocked(x, t, slot)
+		e.recordBackLocked(x, t, slot, err)
 		return err
 	}
 	if err := e.raiseAboveLocked(x, t, slot); err != nil {
@@ -471,12 +471,17 @@ func (e *Engine) waitLevelLocked(rd *reader, t *Task, slot uint32) error {
 		return nil
 	}
 	w := e.mu.wait.level.add(t.height)
+	// x waits for t as much as a read of it would: raising t raises x
+	// (see forWaitersLocked), and a wait that closes a cycle through
+	// such waits is found by the raise above.
+	e.mu.wait.levelOf.add(t, x)
 	// Whatever waits for x must stay above x, or the level could never
 	// pass t.
 	e.raiseWaitersLocked(x.t)
 	e.kickLocked(0)
 	err := e.blockLocked(rd.ctx, x, w.ch)
 	e.mu.wait.level.remove(w)
+	e.mu.wait.levelOf.remove(t, x)
 	return err
 }
 
@@ -524,7 +529,7 @@ func (e *Engine) evict(r Raw) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if t, c := e.evictableLocked(r); c != nil && t.execs == execs && c.typ == typ {
-		c.value = evictedCell{fp}
+		c.value = &evictedCell{fp}
 		e.mu.stats.evicted++
 	}
 }

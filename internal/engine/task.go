@@ -267,13 +267,13 @@ func (t *Task) cellEvicted(r Raw) bool {
 	return c != nil && c.evicted()
 }
 
-// evictedCell is the value of a cell whose content was dropped after a
+// An *evictedCell is the value of a cell whose content was dropped after a
 // final read; the cell keeps its type and readers, and fp is the fingerprint
 // of what it held, so that a recomputation can still be compared with it.
 type evictedCell struct{ fp Fingerprint }
 
 func (c *cell) evicted() bool {
-	_, ok := c.value.(evictedCell)
+	_, ok := c.value.(*evictedCell)
 	return ok
 }
 

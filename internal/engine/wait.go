@@ -131,6 +131,27 @@ func (m taskWaits) waiters(t *Task, f func(*execution)) {
 	}
 }
 
+// waitingFor lists, per task, the executions that wait for the level to
+// pass its height.
+type waitingFor map[*Task][]*execution
+
+func (m waitingFor) add(t *Task, x *execution) { m[t] = append(m[t], x) }
+
+func (m waitingFor) remove(t *Task, x *execution) {
+	xs := m[t]
+	for i, v := range xs {
+		if v == x {
+			xs = append(xs[:i], xs[i+1:]...)
+			break
+		}
+	}
+	if len(xs) == 0 {
+		delete(m, t)
+	} else {
+		m[t] = xs
+	}
+}
+
 // levelWaits are the waits for the level to pass a height, the key.
 type levelWaits struct {
 	waitQueue[int32]

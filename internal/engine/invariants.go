@@ -127,6 +127,14 @@ func (c *checker) check() {
 	for t, readers := range e.mu.cycles.back {
 		for _, r := range readers {
 			have[edge{r, t.id, 0, true}]++
+			if _, ok := e.mu.cycles.paths[backEdge{r, t}]; !ok {
+				c.addf("the back edge of %s on %s has no cycle", name(e.mu.tasks[r]), name(t))
+			}
+		}
+	}
+	for k := range e.mu.cycles.paths {
+		if !containsID(e.mu.cycles.back[k.t], k.reader) {
+			c.addf("a cycle is kept for %s on %s, which has no back edge", name(e.mu.tasks[k.reader]), name(k.t))
 		}
 	}
 	// Back edges are listed per task read, whatever the slot.
@@ -291,8 +299,8 @@ func (c *checker) checkQuiescent() {
 			c.addf("the graph is quiescent, but %d wait(s) for %s", e.mu.wait.tasks[t].len(), name(t))
 		}
 	}
-	if n := e.mu.wait.level.len(); n > 0 {
-		c.addf("the graph is quiescent, but %d wait(s) for the level", n)
+	if n := e.mu.wait.level.len(); n > 0 || len(e.mu.wait.levelOf) > 0 {
+		c.addf("the graph is quiescent, but %d wait(s) for the level (on %d tasks)", n, len(e.mu.wait.levelOf))
 	}
 	if n := e.mu.wait.idle.len(); n > 0 {
 		c.addf("the graph is quiescent, but %d WaitIdle call(s) wait", n)

@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"reflect"
-	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // Completion and cutoff: storing what an execution produced. Each new cell is
@@ -71,7 +74,7 @@ func (e *Engine) storeLocked(x *execution) {
 	changed := false
 	switch {
 	case res.Err != nil:
-		out.err = &TaskError{Task: x.name, Err: res.Err, task: t, shape: x.shape}
+		out.err = &TaskError{Task: x.name, Err: res.Err, task: t, fp: errorFingerprint(t, x.shape)}
 	case res.IsVc:
 		if res.Vc.IsLocal() {
 			err := fmt.Errorf("%w (returned as the task's result)", ErrNonLocalValue)
@@ -230,12 +233,9 @@ func (e *Engine) replaceCellsLocked(x *execution, newCells []cell, outCell int) 
 // two different errors can print alike. The comparison looks at the error's
 // shape, computed outside the lock when the function returns (errorShape):
 // the tree of errors that Unwrap reaches, each with its type and message,
-// where an error of the engine's is a leaf compared by identity:
-//
-//   - a *TaskError of another task is the same exactly when it is the same
-//     value: a task keeps its output error while it is unchanged (see
-//     storeLocked), so a new one means a change;
-//   - a *CycleError is the same when it names the same tasks.
+// where an error of the engine's is a leaf: a *TaskError of another task
+// stands for its own fingerprint, a *CycleError for its tasks. A failure is
+// compared by the fingerprint of its task and shape (errorFingerprint).
 //
 // The panics of Error and String methods are caught: an error that cannot
 // print compares by type, and as the function's result it is replaced by a
@@ -342,29 +342,63 @@ func engineTaskError(t *Task, name string, err error) *TaskError {
 	} else {
 		shape[0].msg = err.Error()
 	}
-	return &TaskError{Task: name, Err: err, task: t, shape: shape}
+	return &TaskError{Task: name, Err: err, task: t, fp: errorFingerprint(t, shape)}
 }
 
-// sameShape reports whether two error shapes describe the same failure.
-func sameShape(a, b []errNode) bool {
-	if len(a) != len(b) {
-		return false
+// errorFingerprint returns the fingerprint of t failing with an error of the
+// given shape: a hash of t's identity and, for each node, its type, message
+// and number of children, or, for an error of the engine's, what it is (a
+// *TaskError's own fingerprint; a *CycleError's tasks). Two failures are the
+// same exactly when their fingerprints are equal (collisions aside: SHA-256).
+// A *TaskError is thus compared by what it is, not by identity: a failure
+// that goes away and comes back the same, between two runs of a reader,
+// changes nothing for it.
+func errorFingerprint(t *Task, shape []errNode) Fingerprint {
+	h := sha256.New()
+	var b []byte
+	b = binary.AppendUvarint(b, uint64(t.id))
+	for _, n := range shape {
+		b = binary.AppendUvarint(b, typeID(n.typ))
+		b = binary.AppendUvarint(b, uint64(n.kids))
+		switch leaf := n.leaf.(type) {
+		case *TaskError:
+			b = append(b, 'T')
+			b = append(b, leaf.fp[:]...)
+		case *CycleError:
+			b = append(b, 'C')
+			b = binary.AppendUvarint(b, uint64(len(leaf.tasks)))
+			for _, c := range leaf.tasks {
+				b = binary.AppendUvarint(b, uint64(c.id))
+			}
+		default:
+			b = append(b, 'E')
+			b = binary.AppendUvarint(b, uint64(len(n.msg)))
+			b = append(b, n.msg...)
+		}
+		if len(b) > 1<<12 {
+			h.Write(b)
+			b = b[:0]
+		}
 	}
-	for i := range a {
-		x, y := &a[i], &b[i]
-		if x.typ != y.typ || x.msg != y.msg || x.kids != y.kids {
-			return false
-		}
-		if x.leaf == y.leaf {
-			continue
-		}
-		xc, ok1 := x.leaf.(*CycleError)
-		yc, ok2 := y.leaf.(*CycleError)
-		if !ok1 || !ok2 || !slices.Equal(xc.tasks, yc.tasks) {
-			return false
-		}
+	h.Write(b)
+	var fp Fingerprint
+	h.Sum(fp[:0])
+	return fp
+}
+
+// typeIDs numbers the dynamic types of errors, for fingerprints: two types
+// are the same exactly when they have the same number, whatever their names.
+var (
+	typeIDs    sync.Map // reflect.Type -> uint64
+	nextTypeID atomic.Uint64
+)
+
+func typeID(t reflect.Type) uint64 {
+	if id, ok := typeIDs.Load(t); ok {
+		return id.(uint64)
 	}
-	return true
+	id, _ := typeIDs.LoadOrStore(t, nextTypeID.Add(1))
+	return id.(uint64)
 }
 
 // sameAsEvicted reports whether x recomputed, as its new cell i of type typ,

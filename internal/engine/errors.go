@@ -42,10 +42,11 @@ type TaskError struct {
 	Task string
 	Err  error
 
-	// For the TaskErrors the engine makes, the task and the shape of
-	// Err, by which outputs are compared (see errorShape).
-	task  *Task
-	shape []errNode
+	// For the TaskErrors the engine makes, the task and the fingerprint
+	// of the failure, by which outputs are compared (see
+	// errorFingerprint).
+	task *Task
+	fp   Fingerprint
 }
 
 // Error prints the chain of task names, outermost first, then the

@@ -223,7 +223,7 @@ func (o output) equal(p output) bool {
 		return false
 	}
 	if o.err != nil {
-		return o.err == p.err || (o.err.task == p.err.task && sameShape(o.err.shape, p.err.shape))
+		return o.err == p.err || o.err.fp == p.err.fp
 	}
 	return o.vc == p.vc
 }

@@ -12,20 +12,6 @@ var intType = &Type{Name: "int", Equal: func(a, b any) bool { return a == b }}
 
 func blank(any) string { return "" }
 
-// newTestEngine returns an engine that is closed, and checked, when the test
-// ends.
-func newTestEngine(t *testing.T, workers int) *Engine {
-	t.Helper()
-	e := New(Options{Workers: workers})
-	t.Cleanup(func() {
-		if err := e.CheckInvariants(); err != nil {
-			t.Errorf("invariants after the test:\n%v", err)
-		}
-		e.Close()
-	})
-	return e
-}
-
 // readInt reads r through the task context ctx, panicking on an error (the
 // task then fails with it).
 func readInt(ctx context.Context, r Raw) int {

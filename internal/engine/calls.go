@@ -64,7 +64,7 @@ func (e *Engine) touchLocked(ctx context.Context, t *Task) {
 	if e.mu.closed {
 		return
 	}
-	if t.st() == stNew {
+	if t.state == stNew {
 		e.enqueueLocked(t)
 		e.kickLocked(callerReserve(ctx))
 	}
@@ -147,9 +147,9 @@ func (e *Engine) releaseLocked(h *hold) {
 	if t.interest > 0 || t.pinned {
 		return
 	}
-	switch t.st() {
+	switch t.state {
 	case stQueued:
-		t.setSt(stNew)
+		t.state = stNew
 		e.mu.sched.freshCount--
 		e.endFreshPhaseLocked(t)
 		// Anyone still waiting looks again (and, wanting the task

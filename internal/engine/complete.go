@@ -175,7 +175,7 @@ func (e *Engine) finishStoreLocked(x *execution, changed bool) {
 		e.endFreshPhaseLocked(t)
 		t.settled.Store(true)
 	}
-	t.setSt(stDone)
+	t.state = stDone
 	if x.dirtyAgain {
 		e.markDirtyLocked(t, x.againWhy, unconditional)
 	}

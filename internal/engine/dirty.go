@@ -39,7 +39,7 @@ func containsID(ids []uint32, id uint32) bool {
 
 // markDirtyLocked records that src, which t read, has changed.
 func (e *Engine) markDirtyLocked(t *Task, why Why, src dep) {
-	switch t.st() {
+	switch t.state {
 	case stDirty:
 		if why.Kind != WhyEvicted && t.evictOnly {
 			t.evictOnly = false
@@ -48,7 +48,7 @@ func (e *Engine) markDirtyLocked(t *Task, why Why, src dep) {
 	case stDone:
 		t.evictOnly = why.Kind == WhyEvicted
 		t.setWhy(why)
-		t.setSt(stDirty)
+		t.state = stDirty
 		e.mu.sched.dirty.push(t)
 		e.mu.stats.invalidated++
 	case stRunning:

@@ -185,7 +185,7 @@ func (e *Engine) Close() {
 	e.mu.closed = true
 	close(e.quit)
 	for _, t := range e.mu.tasks[1:] {
-		if t.st() == stRunning {
+		if t.state == stRunning {
 			e.cancelExecLocked(t.exec, ErrClosed)
 		}
 	}

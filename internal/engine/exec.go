@@ -90,7 +90,7 @@ func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution 
 	if parent != nil {
 		x.depth = parent.depth + 1
 	}
-	switch t.st() {
+	switch t.state {
 	case stDirty:
 		x.reexec = true
 		x.evictOnly, t.evictOnly = t.evictOnly, false
@@ -110,7 +110,7 @@ func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution 
 		e.mu.sched.freshCount--
 		t.setWhy(Why{})
 	}
-	t.setSt(stRunning)
+	t.state = stRunning
 	t.exec = x
 	e.mu.sched.running++
 	return x
@@ -270,13 +270,13 @@ func (e *Engine) discardLocked(x *execution) {
 	}
 	t.exec = nil
 	if (t.interest > 0 || t.pinned) && !e.mu.closed {
-		t.setSt(stNew)
+		t.state = stNew
 		e.enqueueLocked(t)
 		e.kickLocked(0)
 		return
 	}
 	e.endFreshPhaseLocked(t)
-	t.setSt(stNew)
+	t.state = stNew
 }
 
 // NewCell stores value in the next cell of the running execution of run and

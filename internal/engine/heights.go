@@ -112,7 +112,7 @@ func (e *Engine) setHeightLocked(n *Task, h int32) {
 	if n.heapIdx == noHeap {
 		return
 	}
-	if n.st() == stDirty {
+	if n.state == stDirty {
 		e.mu.sched.dirty.fix(n)
 	} else {
 		e.mu.sched.runningRe.fix(n)
@@ -129,7 +129,7 @@ func (e *Engine) propagatingLocked() bool {
 // n (for its execution to end, or for the level to pass it) or runs it
 // inline.
 func (e *Engine) forWaitersLocked(n *Task, f func(*Task)) {
-	if n.st() == stRunning && n.exec.parent != nil {
+	if n.state == stRunning && n.exec.parent != nil {
 		f(n.exec.parent.t)
 	}
 	e.mu.wait.tasks.waiters(n, func(x *execution) { f(x.t) })
@@ -162,7 +162,7 @@ func (e *Engine) waitCycleLocked(x *execution, t *Task) *CycleError {
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if n.st() != stRunning {
+		if n.state != stRunning {
 			continue
 		}
 		if n.exec.more == nil {
@@ -204,7 +204,7 @@ func (e *Engine) followCycleLocked(r Raw) error {
 			return cycleOf(path...)
 		}
 		seen[t.id] = true
-		if t.st() != stDone || t.out.err != nil {
+		if t.state != stDone || t.out.err != nil {
 			return nil
 		}
 		r = t.out.vc
@@ -249,7 +249,7 @@ func (e *Engine) recheckCyclesLocked() {
 	for t, readers := range e.mu.cycles.back {
 		for _, id := range readers {
 			r := e.mu.tasks[id]
-			if r.st() == stRunning && !r.exec.readBack(t) {
+			if r.state == stRunning && !r.exec.readBack(t) {
 				// The back edge is its previous execution's; the
 				// running one reads t afresh, if at all.
 				continue
@@ -295,7 +295,7 @@ func (e *Engine) readsOrWaitsLocked(a, b *Task) bool {
 		}
 	}
 	x := a.exec
-	if a.st() != stRunning || x == nil {
+	if a.state != stRunning || x == nil {
 		return false
 	}
 	for _, d := range x.recorded() {
@@ -328,7 +328,7 @@ func (e *Engine) pendingInLocked(t *Task) *Task {
 	level := e.levelLocked()
 	pendingBack := false
 	for b := range e.mu.cycles.back {
-		if b.st() != stDone || b.height >= level {
+		if b.state != stDone || b.height >= level {
 			pendingBack = true
 			break
 		}
@@ -341,7 +341,7 @@ func (e *Engine) pendingInLocked(t *Task) *Task {
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if n.st() != stDone || n.height >= level {
+		if n.state != stDone || n.height >= level {
 			return n
 		}
 		for _, d := range n.deps {

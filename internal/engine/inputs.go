@@ -14,7 +14,7 @@ func (e *Engine) NewState(fn *Func, name any, value any, typ *Type) *Task {
 	t.inlCell[0] = cell{value: value, typ: typ}
 	t.cells = t.inlCell[:]
 	t.out = output{vc: Raw{Eng: e.id, Task: t.id, Slot: 1}}
-	t.setSt(stDone)
+	t.state = stDone
 	t.settled.Store(true)
 	e.mu.stats.tasks++
 	return t

@@ -79,7 +79,7 @@ func (c *checker) check() {
 			c.addf("%s is at index %d", name(t), id)
 		}
 		c.checkState(t)
-		switch t.st() {
+		switch t.state {
 		case stQueued:
 			queued++
 		case stRunning:
@@ -161,8 +161,8 @@ func (c *checker) check() {
 				name(e.mu.tasks[k.reader]), n, k.slot, name(e.mu.tasks[k.t]), k.back)
 		}
 	}
-	c.checkHeap("dirty", e.mu.sched.dirty, func(t *Task) bool { return t.st() == stDirty })
-	c.checkHeap("runningRe", e.mu.sched.runningRe, func(t *Task) bool { return t.st() == stRunning && t.exec.reexec })
+	c.checkHeap("dirty", e.mu.sched.dirty, func(t *Task) bool { return t.state == stDirty })
+	c.checkHeap("runningRe", e.mu.sched.runningRe, func(t *Task) bool { return t.state == stRunning && t.exec.reexec })
 	if n := len(e.mu.sched.dirty); n != dirty {
 		c.addf("the dirty heap holds %d tasks, but %d are dirty", n, dirty)
 	}
@@ -182,7 +182,7 @@ func (c *checker) check() {
 		}
 	}
 	for _, t := range e.mu.tasks[1:] {
-		if t != nil && t.st() == stQueued && !inQueue[t] {
+		if t != nil && t.state == stQueued && !inQueue[t] {
 			c.addf("%s is queued but not in the fresh queue", name(t))
 		}
 	}
@@ -198,7 +198,7 @@ func (c *checker) check() {
 // the graph: its latest execution's and, while it runs, those its running
 // execution has recorded (the previous execution's stay until it ends).
 func (c *checker) edgesOf(t *Task) []dep {
-	if t.st() != stRunning || t.exec == nil {
+	if t.state != stRunning || t.exec == nil {
 		return t.deps
 	}
 	x := t.exec
@@ -222,7 +222,7 @@ func containsDep(ds []dep, d dep) bool {
 
 // checkState checks what t's state implies about its other fields.
 func (c *checker) checkState(t *Task) {
-	st := t.st()
+	st := t.state
 	if st > stDirty {
 		c.addf("%s is in no known state (%d)", name(t), st)
 		return
@@ -263,7 +263,7 @@ func (c *checker) checkState(t *Task) {
 			}
 		}
 		for _, d := range t.deps {
-			if s := d.t.st(); s == stNew || s == stQueued {
+			if s := d.t.state; s == stNew || s == stQueued {
 				c.addf("%s is done but depends on %s, which is %v", name(t), name(d.t), s)
 			}
 		}
@@ -282,7 +282,7 @@ func (c *checker) checkHeap(what string, h taskHeap, member func(*Task) bool) {
 			c.addf("%s heap: %s at %d has index %d", what, name(t), i, t.heapIdx)
 		}
 		if !member(t) {
-			c.addf("%s heap: %s is %v", what, name(t), t.st())
+			c.addf("%s heap: %s is %v", what, name(t), t.state)
 		}
 		if p := (i - 1) / 2; i > 0 && h[p] != nil && h[p].height > t.height {
 			c.addf("%s heap: %s (height %d) is below its parent %s (height %d)", what, name(t), t.height, name(h[p]), h[p].height)
@@ -309,8 +309,8 @@ func (c *checker) checkQuiescent() {
 		c.addf("%d edit(s) are deferred, but no strongly consistent read is in progress", n)
 	}
 	for _, t := range e.mu.tasks[1:] {
-		if t != nil && t.st() != stNew && t.st() != stDone {
-			c.addf("the graph is quiescent, but %s is %v", name(t), t.st())
+		if t != nil && t.state != stNew && t.state != stDone {
+			c.addf("the graph is quiescent, but %s is %v", name(t), t.state)
 		}
 	}
 }

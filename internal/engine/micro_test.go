@@ -42,7 +42,7 @@ func BenchmarkReexec(b *testing.B) {
 		e.markReadersLocked(st.cells[0].readers, nil, Why{}, dep{t: st, slot: 1})
 		run()
 	}
-	if t.st() != stDone {
+	if t.state != stDone {
 		b.Fatal("not done")
 	}
 }

@@ -207,7 +207,7 @@ func (e *Engine) readDoneLocked(ctx context.Context, run *Run, r Raw) (any, bool
 		return nil, false
 	}
 	t := e.mu.tasks[r.Task]
-	if t.st() != stDone || t.height >= x.t.height || t.height >= e.levelLocked() {
+	if t.state != stDone || t.height >= x.t.height || t.height >= e.levelLocked() {
 		return nil, false
 	}
 	slot := r.Slot
@@ -254,7 +254,7 @@ func (e *Engine) readLoopLocked(rd *reader, rp *Raw) (any, error) {
 			return nil, err
 		}
 		t := e.mu.tasks[r.Task]
-		switch t.st() {
+		switch t.state {
 		case stDone:
 			if t.height >= e.levelLocked() {
 				// Pending work below t may still change it.
@@ -414,13 +414,13 @@ func (e *Engine) runInlineLocked(x *execution, t *Task, slot uint32) error {
 // until it is abandoned: the caller looks again either way). It releases mu
 // while it waits.
 func (e *Engine) waitTaskLocked(rd *reader, t *Task, slot uint32) error {
-	if t.st() == stNew {
+	if t.state == stNew {
 		e.enqueueLocked(t)
 	}
 	x := rd.x
 	if x == nil {
 		rd.holds = append(rd.holds, e.holdLocked(t))
-		if e.helpLocked(rd.ctx, func() bool { return t.st() == stDone || t.st() == stNew }) {
+		if e.helpLocked(rd.ctx, func() bool { return t.state == stDone || t.state == stNew }) {
 			return nil
 		}
 		w := e.mu.wait.tasks.add(t, nil)
@@ -456,7 +456,7 @@ func (e *Engine) waitTaskLocked(rd *reader, t *Task, slot uint32) error {
 func (e *Engine) waitLevelLocked(rd *reader, t *Task, slot uint32) error {
 	x := rd.x
 	if x == nil {
-		if e.helpLocked(rd.ctx, func() bool { return t.st() != stDone || t.height < e.levelLocked() }) {
+		if e.helpLocked(rd.ctx, func() bool { return t.state != stDone || t.height < e.levelLocked() }) {
 			return nil
 		}
 		w := e.mu.wait.level.add(t.height)
@@ -489,7 +489,7 @@ func (e *Engine) waitLevelLocked(rd *reader, t *Task, slot uint32) error {
 // what it reads depends on, may be up to date: until p's execution ends, or
 // the level has passed it.
 func (e *Engine) waitPendingLocked(rd *reader, p *Task) error {
-	if p.st() == stDone {
+	if p.state == stDone {
 		return e.waitLevelLocked(rd, p, 0)
 	}
 	return e.waitTaskLocked(rd, p, 0)
@@ -541,7 +541,7 @@ func (e *Engine) evictableLocked(r Raw) (*Task, *cell) {
 		return nil, nil
 	}
 	t := e.mu.tasks[r.Task]
-	if t.isState || t.st() != stDone {
+	if t.isState || t.state != stDone {
 		return nil, nil
 	}
 	c := t.cellFor(r)

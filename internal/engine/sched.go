@@ -23,7 +23,7 @@ type thread struct {
 
 // enqueueLocked schedules the fresh task t, which must be in stNew.
 func (e *Engine) enqueueLocked(t *Task) {
-	t.setSt(stQueued)
+	t.state = stQueued
 	e.mu.sched.freshCount++
 	e.mu.sched.fresh = append(e.mu.sched.fresh, t)
 }
@@ -127,7 +127,7 @@ func (e *Engine) pickLocked() *Task {
 		t := e.mu.sched.fresh[e.mu.sched.freshHead]
 		e.mu.sched.fresh[e.mu.sched.freshHead] = nil
 		e.mu.sched.freshHead++
-		if t.st() == stQueued {
+		if t.state == stQueued {
 			return t
 		}
 	}

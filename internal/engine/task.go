@@ -163,13 +163,9 @@ func (t *Task) setWhy(w Why) {
 	t.whyKind, t.whyTask, t.whySlot = w.Kind, w.task, w.slot
 }
 
-func (t *Task) st() taskState { return t.state }
+func (t *Task) freshRunning() bool { return t.state == stRunning && !t.exec.reexec }
 
-func (t *Task) setSt(s taskState) { t.state = s }
-
-func (t *Task) freshRunning() bool { return t.st() == stRunning && !t.exec.reexec }
-
-func (t *Task) inFreshPhase() bool { return t.st() == stQueued || t.freshRunning() }
+func (t *Task) inFreshPhase() bool { return t.state == stQueued || t.freshRunning() }
 
 func (t *Task) outputRaw(e uint32) Raw { return Raw{Eng: e, Task: t.id} }
 

@@ -67,7 +67,7 @@ func (e *Engine) Info(r Raw) (TaskInfo, error) {
 // names format task arguments, whose methods must not run under mu (they
 // may call back into the engine).
 func (e *Engine) infoLocked(t *Task) TaskInfo {
-	info := TaskInfo{State: t.st().String(), Executions: t.execs, Why: t.why(), Duration: e.mu.durations[t]}
+	info := TaskInfo{State: t.state.String(), Executions: t.execs, Why: t.why(), Duration: e.mu.durations[t]}
 	if w := info.Why; (w.Kind == WhyChanged || w.Kind == WhyCycleGone) && w.task != 0 && int(w.task) < len(e.mu.tasks) {
 		info.changed = e.mu.tasks[w.task]
 	}

@@ -359,7 +359,13 @@ func (r diffResult) wrap(name string) diffResult {
 	return r
 }
 
-func diffIsErr(s string) bool { return s == "cycle" || strings.HasPrefix(s, "E:") }
+// diffIsErr reports whether a result recorded by the log is a failure: a
+// cycle, an error the engine returned ("E:", or "X:" when it is not a
+// TaskError, as a task's own record of its error is), or a panic (which a
+// task's own record marks "P:").
+func diffIsErr(s string) bool {
+	return s == "cycle" || strings.HasPrefix(s, "E:") || strings.HasPrefix(s, "X:") || strings.HasPrefix(s, "P:")
+}
 
 // diffErrRepr is diffResult.repr for an error the engine returned.
 func diffErrRepr(err error) string {

@@ -155,3 +155,78 @@ func TestCallsOfAnAbandonedExecutionAreCancelled(t *testing.T) {
 		t.Fatalf("WaitIdle: %v: child, called by an abandoned execution, was pinned and is never cancelled", err)
 	}
 }
+
+// A read through a derived context, cancelled while every slot is held,
+// returns at once and leaves its task computing without a slot. When that
+// task completes and makes work runnable, a worker is started for it:
+// propagation, WaitIdle and strong reads go on. (A synctest bubble turns a
+// stall into DeadlineExceeded as soon as nothing can make progress.)
+func TestCancelledReadWithoutASlotDoesNotStallPropagation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := cellar.New(&cellar.Options{Workers: 1})
+		defer e.Close()
+		ctx := context.Background()
+		s := cellar.NewState(e, "s", 0)
+		xGate := make(chan struct{})
+		aGate := make(chan struct{})
+		cancels := make(chan context.CancelFunc, 1)
+		var x *cellar.Func1[int, int]
+		x = cellar.NewFunc1(e, "x", func(ctx context.Context, _ int) (int, error) {
+			<-xGate // holds the only slot, outside the engine
+			return 1, nil
+		})
+		a := cellar.NewFunc1(e, "a", func(ctx context.Context, _ int) (int, error) {
+			v := s.Get(ctx)
+			if v == 0 {
+				return 0, nil
+			}
+			// Read x through a context of our own: x goes to a worker
+			// (the only slot, which a gives back while it waits).
+			rctx, cancel := context.WithCancel(ctx)
+			vx := x.Call(ctx, 0)
+			cancels <- cancel
+			if xv, err := vx.Get(rctx); !errors.Is(err, context.Canceled) {
+				t.Errorf("read of x: %d, %v, want context.Canceled", xv, err)
+			}
+			<-aGate // a computes on, without a slot (x holds it)
+			return v, nil
+		})
+		c := cellar.NewFunc1(e, "c", func(ctx context.Context, _ int) (int, error) {
+			v, err := a.Call(ctx, 0).Get(ctx)
+			return v + 100, err
+		})
+		d := cellar.NewFunc1(e, "d", func(ctx context.Context, _ int) (int, error) {
+			v, err := c.Call(ctx, 0).Get(ctx)
+			return v + 1000, err
+		})
+		op := d.CallOperation(ctx, 0)
+		if v, err := op.ReadStronglyConsistent(ctx); err != nil || v != 1100 {
+			t.Fatalf("initial d = %d, %v", v, err)
+		}
+		s.Set(1)        // a re-executes and reads x
+		synctest.Wait() // x runs and waits at xGate with the slot; a waits for x
+		(<-cancels)()   // a's read is cancelled
+		synctest.Wait() // a waits at aGate without a slot
+		close(xGate)    // x completes; its worker finds nothing runnable and gives the slot back
+		synctest.Wait()
+		close(aGate) // a completes: c becomes dirty and runnable, and a worker must start for it
+		synctest.Wait()
+		// d is done and above the level: the read waits for the level,
+		// which only a worker can move (a read through a cancellable
+		// context does not run tasks itself).
+		rctx, cancel := context.WithTimeout(ctx, time.Hour)
+		defer cancel()
+		if v, err := op.ReadStronglyConsistent(rctx); err != nil || v != 1101 {
+			t.Errorf("d = %d, %v; want 1101: c is dirty and runnable, a slot is free, and no worker runs it", v, err)
+		}
+		wctx, cancel2 := context.WithTimeout(ctx, time.Hour)
+		defer cancel2()
+		if err := e.WaitIdle(wctx); err != nil {
+			t.Errorf("WaitIdle: %v (with context.Background() it would never return)", err)
+		}
+		// A read that may run tasks itself gets the graph moving again.
+		if v, err := op.ReadStronglyConsistent(ctx); err != nil || v != 1101 {
+			t.Errorf("d = %d, %v; want 1101", v, err)
+		}
+	})
+}

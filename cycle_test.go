@@ -6,6 +6,12 @@ import (
 	"sync"
 	"testing"
 
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
 	"github.com/cellar-go/cellar"
 )
 
@@ -176,4 +182,90 @@ func TestUntrackedReadInACycleMakesNoDependency(t *testing.T) {
 		in, _ := opA.Info()
 		t.Fatalf("a ran again (%v) although nothing it read changed", in.Cause)
 	}
+}
+
+// A task that passes a cell it has just made to a task it then reads (which
+// runs inline) makes a cycle: the callee reads its caller's cell while the
+// caller waits for it. The read fails with a CycleError instead of leaving
+// heights that a later raise would chase forever under the engine's lock.
+// The scenario runs in a child process with a watchdog, since the failure
+// it guards against eats memory without end.
+func TestCellOfARunningCallerIsACycle(t *testing.T) {
+	if os.Getenv("CELLAR_TEST_CELL_OF_CALLER_CHILD") == "1" {
+		cellOfACallerChild()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCellOfARunningCallerIsACycle$", "-test.v")
+	cmd.Env = append(os.Environ(), "CELLAR_TEST_CELL_OF_CALLER_CHILD=1")
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second): // deadlock guard
+		cmd.Process.Kill()
+		<-done
+	}
+	s := string(out)
+	if err != nil || !strings.Contains(s, "child: f and g finished") {
+		i := strings.Index(s, "goroutine ")
+		if j := strings.Index(s, "raiseLocked"); j >= 0 {
+			i = max(0, j-1500)
+		}
+		t.Errorf("child: %v; the raise never ended (the engine's lock is held for good):\n%s", err, s[max(0, i):min(len(s), max(0, i)+3000)])
+	}
+}
+
+func cellOfACallerChild() {
+	// Watchdog: the scenario takes microseconds; the endless raise grows
+	// its trail by a few hundred MB a second, so stop it early.
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-finished:
+		case <-time.After(2 * time.Second):
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			println("child: still running after 2s; goroutines:")
+			println(string(buf))
+			os.Exit(3)
+		}
+	}()
+	defer close(finished)
+
+	e := cellar.New(&cellar.Options{Workers: 1})
+	ctx := context.Background()
+	s := cellar.NewState(e, "s", 0)
+	d := cellar.NewFunc1(e, "d", func(ctx context.Context, _ int) (int, error) { return s.Get(ctx), nil })
+	if _, err := d.CallOperation(ctx, 0).ReadStronglyConsistent(ctx); err != nil {
+		panic(err)
+	}
+	readCell := make(chan struct{})
+	proceed := make(chan struct{})
+	z := cellar.NewFunc1(e, "z", func(ctx context.Context, _ int) (int, error) { return 1, nil })
+	g := cellar.NewFunc1(e, "g", func(ctx context.Context, c cellar.Vc[int]) (int, error) {
+		v, err := c.Get(ctx) // f's cell, f still running
+		close(readCell)
+		if err != nil {
+			return 0, err
+		}
+		<-proceed
+		w, err := z.Call(ctx, 0).Get(ctx) // runs z inline: raiseWaitersLocked(g)
+		return v + w, err
+	})
+	f := cellar.NewFunc1(e, "f", func(ctx context.Context, _ int) (int, error) {
+		c := cellar.Cell(ctx, 41)
+		return g.Call(ctx, c).Get(ctx) // runs g inline
+	})
+	op := f.CallOperation(ctx, 0) // scheduled on the worker; no strong read in progress
+	<-readCell
+	s.Set(1) // d is dirty: now propagatingLocked() is true
+	close(proceed)
+	if v, err := op.ReadStronglyConsistent(ctx); err != nil {
+		println("child: f and g finished:", err.Error())
+	} else {
+		println("child: f and g finished:", v)
+	}
+	e.Close()
 }

@@ -43,10 +43,11 @@ type Options struct {
 	// OnExecute, when not nil, is called after every execution of a task
 	// function with what a progress display or a trace needs (see
 	// [Execution]). It runs on the goroutine that ran the task, once the
-	// task is done, outside the engine's lock and without holding a worker
-	// slot, so it may read Vcs from outside tasks (the task's own too); it
-	// should be quick all the same, as the goroutine's other work waits for
-	// it. [Engine.WaitIdle] waits for these calls too, so OnExecute must not
+	// task is done (for a task run inline by the task that read it, once
+	// that reader, and any reader of it run on the same goroutine, is done
+	// too), outside the engine's lock and without holding a worker slot, so
+	// it may read Vcs from outside tasks (the task's own too); it should be
+	// quick all the same, as the goroutine's other work waits for it. [Engine.WaitIdle] waits for these calls too, so OnExecute must not
 	// call it. Setting it implies Observe.
 	OnExecute func(Execution)
 }

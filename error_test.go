@@ -191,3 +191,54 @@ func TestTypedNilErrorOnRerun(t *testing.T) {
 		}
 	}
 }
+
+// Two sentinels that print alike, and an error type whose message does not
+// show its code.
+var (
+	errNotFoundA = errors.New("not found")
+	errNotFoundB = errors.New("not found") // another sentinel, printed alike
+)
+
+type codeError struct {
+	Code int
+}
+
+func (e *codeError) Error() string { return "request failed" } // the code is not printed
+
+// Two failures of one type and message count as the same for cutoff (their
+// readers are not re-run), but a read of the failing task itself returns the
+// latest error value: errors.Is and errors.As see what a from-scratch run
+// returns, not the previous execution's error.
+func TestErrorsThatPrintAlikeAreReadAsTheyAre(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	s := cellar.NewState(e, "s", 0)
+	f := cellar.NewFunc1(e, "f", func(ctx context.Context, _ int) (int, error) {
+		switch s.Get(ctx) {
+		case 0:
+			return 0, errNotFoundA
+		case 1:
+			return 0, errNotFoundB
+		case 2:
+			return 0, &codeError{Code: 404}
+		default:
+			return 0, &codeError{Code: 500}
+		}
+	})
+	op := f.CallOperation(ctx, 0)
+	if _, err := op.ReadStronglyConsistent(ctx); !errors.Is(err, errNotFoundA) {
+		t.Fatalf("s=0: %v", err)
+	}
+	s.Set(1)
+	if _, err := op.ReadStronglyConsistent(ctx); !errors.Is(err, errNotFoundB) {
+		t.Errorf("s=1: errors.Is(err, errNotFoundB) is false: the read returned the previous execution's error (errors.Is(err, errNotFoundA) = %v)", errors.Is(err, errNotFoundA))
+	}
+	s.Set(2)
+	op.ReadStronglyConsistent(ctx)
+	s.Set(3)
+	_, err := op.ReadStronglyConsistent(ctx)
+	var ce *codeError
+	if !errors.As(err, &ce) || ce.Code != 500 {
+		t.Errorf("s=3: the error's code is %d, want 500 (from scratch)", ce.Code)
+	}
+}

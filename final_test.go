@@ -174,3 +174,44 @@ func TestRecomputingADroppedCellThatSeesAnEditInvalidatesReaders(t *testing.T) {
 		t.Fatalf("reader = %d, want 20 (from scratch); it kept the value from before the edit", got)
 	}
 }
+
+// A task that reads the outside world (with an Invalidator) has its value
+// dropped by a final read; the outside value changes, and the value is read
+// again before the invalidation arrives. The recomputation, though it ran
+// only because the content was dropped, is compared with the fingerprint of
+// the dropped value, so its reader runs again: it never keeps a result of
+// the old value.
+func TestFinalReadOfATaskThatReadsTheOutsideWorldKeepsItsReadersRight(t *testing.T) {
+	e := newEngine(t, &cellar.Options{Workers: 1})
+	ctx := context.Background()
+	var outside atomic.Int64 // a file, say
+	outside.Store(1)
+	var inv atomic.Pointer[cellar.Invalidator]
+	file := cellar.NewFunc1(e, "file", func(ctx context.Context, _ int) (int64, error) {
+		i := cellar.InvalidatorFor(ctx)
+		inv.Store(&i)
+		return outside.Load(), nil
+	})
+	reader := cellar.NewFunc1(e, "reader", func(ctx context.Context, _ int) (int64, error) {
+		v, err := file.Call(ctx, 0).Get(ctx)
+		return v * 10, err
+	})
+	op := reader.CallOperation(ctx, 0)
+	if v, err := op.ReadStronglyConsistent(ctx); err != nil || v != 10 {
+		t.Fatalf("reader = %d, %v", v, err)
+	}
+	if _, err := file.Call(ctx, 0).GetFinal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	outside.Store(2) // the watcher has not reported it yet
+	if v, err := file.CallOperation(ctx, 0).ReadStronglyConsistent(ctx); err != nil || v != 2 {
+		t.Fatalf("file = %d, %v", v, err) // recomputed: 2
+	}
+	inv.Load().Invalidate() // the watcher reports the change
+	waitIdle(t, e)
+	fv, _ := file.CallOperation(ctx, 0).ReadStronglyConsistent(ctx)
+	rv, err := op.ReadStronglyConsistent(ctx)
+	if err != nil || rv != fv*10 {
+		t.Errorf("after the invalidation: file = %d but reader = %d, %v (want %d): the reader never ran again", fv, rv, err, fv*10)
+	}
+}

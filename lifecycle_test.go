@@ -154,3 +154,32 @@ func TestWaitIdleInsideATaskFails(t *testing.T) {
 		t.Fatalf("err = %v, want ErrIdleInTask", err)
 	}
 }
+
+// A blocked read woken by Close takes no slot, and its thread gives none
+// back: the engine never reports more free slots than it has (the
+// invariant checker may be called at any time, after Close too).
+func TestCloseLeavesTheSlotsCounted(t *testing.T) {
+	e := cellar.New(&cellar.Options{Workers: 2})
+	ctx := context.Background()
+	running := make(chan struct{})
+	waiting := make(chan struct{})
+	x := cellar.NewFunc1(e, "x", func(ctx context.Context, _ int) (int, error) {
+		close(running)
+		<-ctx.Done() // until Close cancels it
+		return 0, ctx.Err()
+	})
+	a := cellar.NewFunc1(e, "a", func(ctx context.Context, _ int) (int, error) {
+		rctx, cancel := context.WithCancel(ctx) // not inline: x goes to a worker
+		defer cancel()
+		vx := x.Call(ctx, 0)
+		go func() { <-running; close(waiting) }()
+		return vx.Get(rctx)
+	})
+	a.Call(ctx, 0)
+	<-waiting
+	// a is blocked in its read of x (or about to be); x runs.
+	e.Close()
+	if err := cellar.CheckInvariants(e); err != nil {
+		t.Errorf("after Close: %v", err)
+	}
+}

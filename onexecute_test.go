@@ -6,6 +6,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"testing/synctest"
+	"time"
+
 	"github.com/cellar-go/cellar"
 )
 
@@ -69,4 +72,42 @@ func TestOnExecuteMayReadVcs(t *testing.T) {
 	if p := readErr.Load(); p != nil {
 		t.Fatalf("read of an unrelated up-to-date Vc from OnExecute failed: %v", *p)
 	}
+}
+
+// The report of an execution run inline waits for the end of its reader: a
+// callback made inside the reader's read, reading a Vc that depends on the
+// reader, would wait for it forever (and checked builds would take it for a
+// read inside a task through a foreign context).
+func TestOnExecuteOfAnInlineTaskMayReadItsReader(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		var root cellar.OperationVc[int]
+		type res struct {
+			v   int
+			err error
+		}
+		got := make(chan res, 1)
+		e := cellar.New(&cellar.Options{Workers: 2, OnExecute: func(x cellar.Execution) {
+			if x.Function != "child" {
+				return
+			}
+			rctx, cancel := context.WithTimeout(ctx, time.Hour) // fake time: ends once all is blocked
+			defer cancel()
+			v, err := root.ReadStronglyConsistent(rctx)
+			got <- res{v, err}
+		}})
+		defer e.Close()
+		child := cellar.NewFunc1(e, "child", func(ctx context.Context, n int) (int, error) { return n, nil })
+		parent := cellar.NewFunc1(e, "parent", func(ctx context.Context, n int) (int, error) {
+			return child.Call(ctx, n).Get(ctx) // runs child inline
+		})
+		root = parent.CallOperation(ctx, 1)
+		if v, err := root.ReadStronglyConsistent(ctx); err != nil || v != 1 {
+			t.Fatalf("root = %d, %v", v, err)
+		}
+		r := <-got
+		if r.err != nil || r.v != 1 {
+			t.Errorf("OnExecute(child) reading the root: %d, %v; want 1 (it waits for parent, which waits for the callback)", r.v, r.err)
+		}
+	})
 }

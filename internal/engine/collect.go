@@ -96,7 +96,7 @@ func (e *Engine) Collect(ctx context.Context, run *Run, r Raw, typ *Type, take b
 	if e.mu.closed {
 		return Raw{}, ErrClosed
 	}
-	t := e.mu.tasks[r.Task]
+	t := e.mu.tasks.at(r.Task)
 	if take && run != nil {
 		if run.e != e {
 			return Raw{}, ErrForeign
@@ -200,7 +200,7 @@ func (e *Engine) readMeta(ctx context.Context, run *Run, t *Task, typ *Type) (ow
 		}
 	}
 	if o := t.out.vc; t.out.err == nil && o.Task != 0 && o.Task != t.id {
-		add(e.mu.tasks[o.Task])
+		add(e.mu.tasks.at(o.Task))
 	}
 	return own, children, nil
 }

@@ -130,9 +130,12 @@ func (e *Engine) storeLocked(x *execution) {
 		if m := t.more; m != nil && len(m.targetReaders) > 0 {
 			e.markReadersLocked(m.targetReaders, nil, Why{Kind: WhyChanged, task: t.id}, dep{t: t, slot: targetSlot})
 		}
-		// An equal output keeps its error value, so that the tasks
-		// that wrap it see one error as long as it is unchanged.
 		t.out = out
+	} else if out.err != nil {
+		// The same failure, which its readers need not see again; but
+		// reads from now on get the latest error value (two errors that
+		// print alike may still differ in identity, see errorShape).
+		t.out.err = out.err
 	}
 	if (t.more.hasMeta() || x.more != nil) && e.storeMetaLocked(x, retargeted || x.diverged || x.cursor < len(x.old)) && t.execs > 0 {
 		changed = true
@@ -348,11 +351,13 @@ func engineTaskError(t *Task, name string, err error) *TaskError {
 // errorFingerprint returns the fingerprint of t failing with an error of the
 // given shape: a hash of t's identity and, for each node, its type, message
 // and number of children, or, for an error of the engine's, what it is (a
-// *TaskError's own fingerprint; a *CycleError's tasks). Two failures are the
-// same exactly when their fingerprints are equal (collisions aside: SHA-256).
-// A *TaskError is thus compared by what it is, not by identity: a failure
+// *TaskError's own fingerprint; a *CycleError's tasks). Failures with equal
+// fingerprints count as the same for cutoff (collisions aside: SHA-256). A
+// *TaskError is thus compared by what it is, not by identity: a failure
 // that goes away and comes back the same, between two runs of a reader,
-// changes nothing for it.
+// changes nothing for it. What the shape does not see is not compared
+// either: the identity of an error (two sentinels that print alike) and
+// fields its message does not show.
 func errorFingerprint(t *Task, shape []errNode) Fingerprint {
 	h := sha256.New()
 	var b []byte
@@ -402,16 +407,12 @@ func typeID(t reflect.Type) uint64 {
 }
 
 // sameAsEvicted reports whether x recomputed, as its new cell i of type typ,
-// the value that the evicted cell oc held: it re-ran from unchanged inputs
-// only because the content was dropped, or the fingerprints are equal.
+// the value that the evicted cell oc held: whether the fingerprints are
+// equal. Not even a re-execution that ran only because the content was
+// dropped is assumed to give the same value: a task may read the outside
+// world, whose change it has yet to be told of.
 func (x *execution) sameAsEvicted(oc *cell, i int, typ *Type) bool {
-	if oc.typ != typ {
-		return false
-	}
-	if x.evictOnly && !x.dirtyAgain {
-		return true
-	}
-	return i < len(x.fps) && x.fps[i] != nil && *x.fps[i] == oc.value.(*evictedCell).fp
+	return oc.typ == typ && i < len(x.fps) && x.fps[i] != nil && *x.fps[i] == oc.value.(*evictedCell).fp
 }
 
 // fingerprintLocked computes the fingerprints of x's new cells whose old

@@ -24,7 +24,7 @@ func (e *Engine) markReadersLocked(ids, skip []uint32, why Why, src dep) {
 		if len(skip) > 0 && containsID(skip, id) {
 			continue
 		}
-		e.markDirtyLocked(e.mu.tasks[id], why, src)
+		e.markDirtyLocked(e.mu.tasks.at(id), why, src)
 	}
 }
 
@@ -41,12 +41,10 @@ func containsID(ids []uint32, id uint32) bool {
 func (e *Engine) markDirtyLocked(t *Task, why Why, src dep) {
 	switch t.state {
 	case stDirty:
-		if why.Kind != WhyEvicted && t.evictOnly {
-			t.evictOnly = false
-			t.setWhy(why)
+		if t.whyKind == WhyEvicted && why.Kind != WhyEvicted {
+			t.setWhy(why) // the better answer to "why did it re-run?"
 		}
 	case stDone:
-		t.evictOnly = why.Kind == WhyEvicted
 		t.setWhy(why)
 		t.state = stDirty
 		e.mu.sched.dirty.push(t)
@@ -57,10 +55,7 @@ func (e *Engine) markDirtyLocked(t *Task, why Why, src dep) {
 			return
 		}
 		if src != unconditional && !x.hasDep(src) {
-			// x will read the new value, if it reads it at all; but
-			// its inputs are not those of its previous execution.
-			x.evictOnly = false
-			return
+			return // x will read the new value, if it reads it at all
 		}
 		x.dirtyAgain = true
 		x.againWhy = why

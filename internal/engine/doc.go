@@ -26,10 +26,11 @@
 // every task execute at most once per edit, and only when a value it read
 // changed.
 //
-// Waits never deadlock: a task that waits is always higher than what it waits
-// for (the waiter is raised if needed), and work below a height never waits on
-// work above it. Cycles in what tasks wait for, and in the recorded graph, are
-// detected and reported as *CycleError.
+// Waits never deadlock: while work is pending, a task that waits is higher
+// than what it waits for (the waiter is raised if needed), and work below a
+// height never waits on work above it. Cycles in what tasks wait for, in the
+// recorded graph, and mixed (a task reading a cell of a running task that
+// waits for it), are detected and reported as *CycleError; see heights.go.
 //
 // # Threads and slots
 //

@@ -61,7 +61,7 @@ type Engine struct {
 	mu struct {
 		sync.Mutex
 		closed bool
-		tasks  []*Task // indexed by task id; tasks[0] is unused
+		tasks  taskTable // table.go: every task, by id
 		stats  counters
 
 		// durations holds the time of each task's latest execution,
@@ -157,7 +157,7 @@ func New(opts Options) *Engine {
 		quit:      make(chan struct{}),
 	}
 	e.mu.durations = make(map[*Task]time.Duration)
-	e.mu.tasks = make([]*Task, 1, 64)
+	e.mu.tasks.init()
 	e.mu.sched.free = w
 	e.mu.wait.tasks = make(taskWaits)
 	e.mu.wait.levelOf = make(waitingFor)
@@ -184,7 +184,7 @@ func (e *Engine) Close() {
 	}
 	e.mu.closed = true
 	close(e.quit)
-	for _, t := range e.mu.tasks[1:] {
+	for _, t := range e.mu.tasks.all() {
 		if t.state == stRunning {
 			e.cancelExecLocked(t.exec, ErrClosed)
 		}
@@ -212,10 +212,10 @@ func (e *Engine) Task(r Raw) (*Task, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if r.Task == 0 || int(r.Task) >= len(e.mu.tasks) {
+	if !e.mu.tasks.has(r.Task) {
 		return nil, ErrInvalidVc
 	}
-	return e.mu.tasks[r.Task], nil
+	return e.mu.tasks.at(r.Task), nil
 }
 
 func (e *Engine) checkRawLocked(r Raw) error {
@@ -224,7 +224,7 @@ func (e *Engine) checkRawLocked(r Raw) error {
 		return ErrNullVc
 	case r.Eng != e.id:
 		return ErrForeign
-	case r.Task == 0 || int(r.Task) >= len(e.mu.tasks) || r.Slot >= targetSlot: // a pseudo-slot
+	case !e.mu.tasks.has(r.Task) || r.Slot >= targetSlot: // a pseudo-slot
 		return ErrInvalidVc
 	case r.IsLocal():
 		return ErrNonLocalValue

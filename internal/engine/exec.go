@@ -31,7 +31,6 @@ type execution struct {
 	name       string    // the task's name, when its result may become an error
 	report     *report   // for Options.OnExecute
 	shape      []errNode // of the error the function returned; see errorShape
-	evictOnly  bool      // it runs only to recompute dropped cells
 	// evicted: some cell of the task was dropped when it started; fps
 	// then holds the fingerprints of the new cells that replace them.
 	evicted  bool
@@ -93,7 +92,6 @@ func (e *Engine) startLocked(t *Task, th *thread, parent *execution) *execution 
 	switch t.state {
 	case stDirty:
 		x.reexec = true
-		x.evictOnly, t.evictOnly = t.evictOnly, false
 		if e.mu.stats.evicted > 0 {
 			for i := range t.cells {
 				if t.cells[i].evicted() {
@@ -157,30 +155,46 @@ func (e *Engine) executeLocked(x *execution, labels context.Context) {
 // report is what Options.OnExecute is told of an execution, gathered
 // before it starts.
 type report struct {
-	info  TaskInfo // why it runs, as of its start
-	start time.Time
+	info       TaskInfo // why it runs, as of its start
+	start, end time.Time
+	t          *Task
+	err        error // what the function returned
 }
 
 // finishLocked completes x and then, with OnExecute set, reports it. The
 // report is made once the task is done, with mu released and the thread's
 // slot given back as a blocked read does, so that the callback may read
-// Vcs (even of that task) without waiting for itself.
+// Vcs (even of that task) without waiting for itself. The report of an
+// execution run inline waits for the end of the outermost execution on the
+// thread: made inside its reader's read, a callback that read a Vc
+// depending on that reader would wait for it forever.
 func (e *Engine) finishLocked(x *execution) {
-	rep, t, th, err := x.report, x.t, x.th, x.res.Err
+	rep, th, inline := x.report, x.th, x.parent != nil
 	x.report = nil
+	if rep != nil {
+		rep.t, rep.err = x.t, x.res.Err
+	}
 	e.completeLocked(x) // frees x
 	if rep == nil {
 		return
 	}
-	end := time.Now()
-	e.mu.sched.reporting++ // WaitIdle waits for the reports too
+	rep.end = time.Now()
+	th.reports = append(th.reports, rep)
+	if inline {
+		return
+	}
+	reports := th.reports
+	th.reports = nil
+	e.mu.sched.reporting += len(reports) // WaitIdle waits for the reports too
 	e.yieldSlotLocked(th)
 	e.mu.Unlock()
-	rep.info.name(t)
-	e.onExecute(Execution{Task: t, Name: rep.info.Name, Thread: th.id, Start: rep.start, Duration: end.Sub(rep.start),
-		Info: rep.info, Err: err, Internal: t.fn == &collectFunc})
+	for _, r := range reports {
+		r.info.name(r.t)
+		e.onExecute(Execution{Task: r.t, Name: r.info.Name, Thread: th.id, Start: r.start, Duration: r.end.Sub(r.start),
+			Info: r.info, Err: r.err, Internal: r.t.fn == &collectFunc})
+	}
 	e.mu.Lock()
-	e.mu.sched.reporting--
+	e.mu.sched.reporting -= len(reports)
 	e.resumeSlotLocked(th, true)
 	e.settleLocked()
 }

@@ -64,7 +64,7 @@ func (e *Engine) raiseLocked(t *Task, h int32, origin *Task) error {
 		trail = append(trail, raised{t: n, old: n.height, from: it.from})
 		e.setHeightLocked(n, it.h)
 		next := it.h + 1
-		n.forReaders(func(id uint32) { stack = append(stack, raiseStep{e.mu.tasks[id], next, from}) })
+		n.forReaders(func(id uint32) { stack = append(stack, raiseStep{e.mu.tasks.at(id), next, from}) })
 		if waiters {
 			e.forWaitersLocked(n, func(w *Task) { stack = append(stack, raiseStep{w, next, from}) })
 		}
@@ -145,10 +145,42 @@ func (e *Engine) raiseWaitersLocked(t *Task) {
 		return
 	}
 	e.forWaitersLocked(t, func(w *Task) {
-		// No origin: w waiting for t was checked for cycles when the
-		// wait began.
-		_ = e.raiseLocked(w, t.height+1, nil)
+		// w waiting for t was checked for cycles when the wait began;
+		// t as the origin still ends the walk, undone, should a cycle
+		// have formed since.
+		_ = e.raiseLocked(w, t.height+1, t)
 	})
+}
+
+// waitsForLocked reports the cycle that x reading the running task t would
+// close because t waits, directly or through others, for x's task: t runs
+// it inline, or waits for its execution or for the level to pass it.
+func (e *Engine) waitsForLocked(t *Task, x *execution) *CycleError {
+	// Breadth-first search from x's task along "is waited for by".
+	parent := map[*Task]*Task{x.t: nil}
+	queue := []*Task{x.t}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		found := false
+		e.forWaitersLocked(n, func(w *Task) {
+			if _, seen := parent[w]; seen || found {
+				return
+			}
+			parent[w] = n
+			found = w == t
+			queue = append(queue, w)
+		})
+		if found {
+			// x reads t, which waits for ... which waits for x.
+			path := []*Task{x.t}
+			for c := t; c != nil; c = parent[c] {
+				path = append(path, c)
+			}
+			return cycleOf(path...)
+		}
+	}
+	return nil
 }
 
 // waitCycleLocked reports the cycle that x waiting for t would close.
@@ -198,7 +230,7 @@ func (e *Engine) followCycleLocked(r Raw) error {
 	seen := map[uint32]bool{}
 	var path []*Task
 	for r.Slot == 0 {
-		t := e.mu.tasks[r.Task]
+		t := e.mu.tasks.at(r.Task)
 		path = append(path, t)
 		if seen[t.id] {
 			return cycleOf(path...)
@@ -248,7 +280,7 @@ func (e *Engine) recordBackLocked(x *execution, t *Task, slot uint32, c *CycleEr
 func (e *Engine) recheckCyclesLocked() {
 	for t, readers := range e.mu.cycles.back {
 		for _, id := range readers {
-			r := e.mu.tasks[id]
+			r := e.mu.tasks.at(id)
 			if r.state == stRunning && !r.exec.readBack(t) {
 				// The back edge is its previous execution's; the
 				// running one reads t afresh, if at all.

@@ -61,13 +61,13 @@ type edge struct {
 
 func (c *checker) check() {
 	e := c.e
-	if len(e.mu.tasks) == 0 || e.mu.tasks[0] != nil {
+	if len(e.mu.tasks.tasks) == 0 || e.mu.tasks.tasks[0] != nil {
 		c.addf("tasks[0] is not the unused nil entry")
 	}
 	var queued, running, runningRe, dirty int
 	// The edges the tasks' dependency lists say exist, with how often.
 	want := map[edge]int{}
-	for id, t := range e.mu.tasks {
+	for id, t := range e.mu.tasks.tasks {
 		if id == 0 {
 			continue
 		}
@@ -102,13 +102,13 @@ func (c *checker) check() {
 	}
 	// The edges the reader lists say exist.
 	have := map[edge]int{}
-	for id, t := range e.mu.tasks {
+	for id, t := range e.mu.tasks.tasks {
 		if id == 0 || t == nil {
 			continue
 		}
 		add := func(slot uint32, readers []uint32) {
 			for _, r := range readers {
-				if r == 0 || int(r) >= len(e.mu.tasks) {
+				if !e.mu.tasks.has(r) {
 					c.addf("%s has reader %d, which is no task", name(t), r)
 					continue
 				}
@@ -128,13 +128,13 @@ func (c *checker) check() {
 		for _, r := range readers {
 			have[edge{r, t.id, 0, true}]++
 			if _, ok := e.mu.cycles.paths[backEdge{r, t}]; !ok {
-				c.addf("the back edge of %s on %s has no cycle", name(e.mu.tasks[r]), name(t))
+				c.addf("the back edge of %s on %s has no cycle", name(e.mu.tasks.at(r)), name(t))
 			}
 		}
 	}
 	for k := range e.mu.cycles.paths {
 		if !containsID(e.mu.cycles.back[k.t], k.reader) {
-			c.addf("a cycle is kept for %s on %s, which has no back edge", name(e.mu.tasks[k.reader]), name(k.t))
+			c.addf("a cycle is kept for %s on %s, which has no back edge", name(e.mu.tasks.at(k.reader)), name(k.t))
 		}
 	}
 	// Back edges are listed per task read, whatever the slot.
@@ -152,13 +152,13 @@ func (c *checker) check() {
 	for k, n := range want {
 		if have[k] != n {
 			c.addf("%s depends on slot %d of %s %d time(s) (back %v), but is its reader %d time(s)",
-				name(e.mu.tasks[k.reader]), k.slot, name(e.mu.tasks[k.t]), n, k.back, have[k])
+				name(e.mu.tasks.at(k.reader)), k.slot, name(e.mu.tasks.at(k.t)), n, k.back, have[k])
 		}
 	}
 	for k, n := range have {
 		if _, ok := want[k]; !ok {
 			c.addf("%s is listed %d time(s) as a reader of slot %d of %s (back %v), without the dependency",
-				name(e.mu.tasks[k.reader]), n, k.slot, name(e.mu.tasks[k.t]), k.back)
+				name(e.mu.tasks.at(k.reader)), n, k.slot, name(e.mu.tasks.at(k.t)), k.back)
 		}
 	}
 	c.checkHeap("dirty", e.mu.sched.dirty, func(t *Task) bool { return t.state == stDirty })
@@ -181,7 +181,7 @@ func (c *checker) check() {
 			inQueue[t] = true
 		}
 	}
-	for _, t := range e.mu.tasks[1:] {
+	for _, t := range e.mu.tasks.all() {
 		if t != nil && t.state == stQueued && !inQueue[t] {
 			c.addf("%s is queued but not in the fresh queue", name(t))
 		}
@@ -258,7 +258,7 @@ func (c *checker) checkState(t *Task) {
 		if t.out.err == nil {
 			// It may name a cell of its own that the latest
 			// execution did not make: reads fail with ErrCellGone.
-			if o := t.out.vc; o.Eng != c.e.id || o.Task == 0 || int(o.Task) >= len(c.e.mu.tasks) {
+			if o := t.out.vc; o.Eng != c.e.id || !c.e.mu.tasks.has(o.Task) {
 				c.addf("%s's output %v names no task", name(t), o)
 			}
 		}
@@ -308,7 +308,7 @@ func (c *checker) checkQuiescent() {
 	if n := len(e.mu.edits.deferred); n > 0 && e.mu.edits.strongReaders == 0 {
 		c.addf("%d edit(s) are deferred, but no strongly consistent read is in progress", n)
 	}
-	for _, t := range e.mu.tasks[1:] {
+	for _, t := range e.mu.tasks.all() {
 		if t != nil && t.state != stNew && t.state != stDone {
 			c.addf("the graph is quiescent, but %s is %v", name(t), t.state)
 		}

@@ -203,10 +203,10 @@ func (e *Engine) readDoneLocked(ctx context.Context, run *Run, r Raw) (any, bool
 	x := run.x
 	if x == nil || ctx != context.Context(run) || e.mu.closed ||
 		run.flags.Load()&runCancelled != 0 || x.finished ||
-		r.Eng != e.id || r.Task == 0 || int(r.Task) >= len(e.mu.tasks) {
+		r.Eng != e.id || !e.mu.tasks.has(r.Task) {
 		return nil, false
 	}
-	t := e.mu.tasks[r.Task]
+	t := e.mu.tasks.at(r.Task)
 	if t.state != stDone || t.height >= x.t.height || t.height >= e.levelLocked() {
 		return nil, false
 	}
@@ -253,7 +253,7 @@ func (e *Engine) readLoopLocked(rd *reader, rp *Raw) (any, error) {
 		if err := e.readErrLocked(rd); err != nil {
 			return nil, err
 		}
-		t := e.mu.tasks[r.Task]
+		t := e.mu.tasks.at(r.Task)
 		switch t.state {
 		case stDone:
 			if t.height >= e.levelLocked() {
@@ -362,6 +362,14 @@ func (e *Engine) readNewCellLocked(rd *reader, t *Task, i int) (any, error) {
 	if t == rd.x.t {
 		return nc.value, nil
 	}
+	// t is running, so it may be waiting, through others, for the reader
+	// (a task that passes its new cell to a task it then reads): reading
+	// the cell closes a cycle. Raises follow waits only while work is
+	// pending, so this one is looked for here.
+	if c := e.waitsForLocked(t, rd.x); c != nil {
+		e.recordBackLocked(rd.x, t, rd.depSlot(Raw{Slot: uint32(i + 1)}), c)
+		return nil, c
+	}
 	if err := e.observeLocked(rd, t, uint32(i+1), nc); err != nil {
 		return nil, err
 	}
@@ -460,6 +468,7 @@ func (e *Engine) waitLevelLocked(rd *reader, t *Task, slot uint32) error {
 			return nil
 		}
 		w := e.mu.wait.level.add(t.height)
+		e.kickLocked(0)
 		err := e.blockOutsideLocked(rd.ctx, w.ch)
 		e.mu.wait.level.remove(w)
 		return err
@@ -537,10 +546,10 @@ func (e *Engine) evict(r Raw) {
 // evictableLocked returns the cell r names and its task, if its content can
 // be dropped.
 func (e *Engine) evictableLocked(r Raw) (*Task, *cell) {
-	if r.Task == 0 || int(r.Task) >= len(e.mu.tasks) {
+	if !e.mu.tasks.has(r.Task) {
 		return nil, nil
 	}
-	t := e.mu.tasks[r.Task]
+	t := e.mu.tasks.at(r.Task)
 	if t.isState || t.state != stDone {
 		return nil, nil
 	}

@@ -19,6 +19,9 @@ type thread struct {
 	id        int32 // numbered only when Options.OnExecute is set
 	holdsSlot bool
 	blocked   int // reads in progress that are blocked (user goroutines can read in parallel)
+	// reports are the OnExecute reports of executions run inline, made
+	// when the outermost execution ends (see finishLocked).
+	reports []*report
 }
 
 // enqueueLocked schedules the fresh task t, which must be in stNew.
@@ -194,8 +197,12 @@ func (e *Engine) newThread() *thread {
 func (e *Engine) endThreadLocked(th *thread) {
 	if th.holdsSlot {
 		th.holdsSlot = false
-		e.releaseSlotLocked()
+		e.releaseSlotLocked() // which starts a worker for what is runnable
+		return
 	}
+	// th went on without a slot after a failed read (see
+	// resumeSlotLocked): what its tasks made runnable needs a worker.
+	e.kickLocked(0)
 }
 
 // releaseSlotLocked gives a slot to the first goroutine waiting for one, or
@@ -225,30 +232,33 @@ func (e *Engine) yieldSlotLocked(th *thread) {
 // one is free, and otherwise goes on without: a cancelled read returns at
 // once even when every slot is held by task functions blocked outside the
 // engine, and its task, most likely about to return, computes without a
-// slot until its next wait; a worker stops running tasks once it has none.
+// slot until its next wait. A worker stops running tasks once it has none,
+// and starts a worker for what is runnable as it ends (endThreadLocked).
 func (e *Engine) resumeSlotLocked(th *thread, wait bool) {
 	th.blocked--
 	if th.blocked != 0 || th.holdsSlot {
 		return
 	}
 	if e.mu.sched.free > 0 || wait {
-		e.acquireSlotLocked()
-		th.holdsSlot = true
+		th.holdsSlot = e.acquireSlotLocked()
 	}
 }
 
-// acquireSlotLocked takes a slot, waiting with mu released if none is free.
-// Goroutines resuming blocked work are served before new work starts.
-func (e *Engine) acquireSlotLocked() {
+// acquireSlotLocked takes a slot, waiting with mu released if none is free,
+// and reports whether it did: not once the engine is closed. Goroutines
+// resuming blocked work are served before new work starts.
+func (e *Engine) acquireSlotLocked() bool {
 	if e.mu.closed {
-		return
+		return false
 	}
 	if e.mu.sched.free > 0 {
 		e.mu.sched.free--
-		return
+		return true
 	}
 	w := e.mu.wait.slots.add(struct{}{})
 	e.mu.Unlock()
 	<-w.ch
 	e.mu.Lock()
+	// A slot is handed over by closing the channel; so is Close's wake.
+	return !e.mu.closed
 }

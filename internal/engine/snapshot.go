@@ -60,9 +60,9 @@ type EdgeSnapshot struct {
 // the running one are only recorded when it completes.
 func (e *Engine) Snapshot() Snapshot {
 	e.mu.Lock()
-	s := Snapshot{Tasks: make([]TaskSnapshot, 0, len(e.mu.tasks)-1)}
-	tasks := e.mu.tasks[1:]
-	for _, t := range e.mu.tasks[1:] {
+	s := Snapshot{Tasks: make([]TaskSnapshot, 0, len(e.mu.tasks.all()))}
+	tasks := e.mu.tasks.all()
+	for _, t := range e.mu.tasks.all() {
 		ts := TaskSnapshot{
 			ID:       t.id,
 			Info:     e.infoLocked(t),

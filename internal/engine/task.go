@@ -126,12 +126,9 @@ type Task struct {
 	pinned   bool   // the current fresh phase cannot be abandoned
 	isState  bool
 	whyKind  WhyKind // why it is dirty, or why its latest execution ran
-	// evictOnly: it is dirty only because a cell's content was dropped;
-	// its inputs are unchanged, so it recomputes the same values.
-	evictOnly bool
-	execs     uint32 // completed executions
-	whyTask   uint32 // with whyKind: what changed
-	whySlot   uint32
+	execs    uint32  // completed executions
+	whyTask  uint32  // with whyKind: what changed
+	whySlot  uint32
 
 	fn   *Func
 	args any
@@ -152,8 +149,8 @@ type Task struct {
 }
 
 func (e *Engine) addTaskLocked(fn *Func, args any) *Task {
-	t := &Task{id: uint32(len(e.mu.tasks)), heapIdx: noHeap, fn: fn, args: args}
-	e.mu.tasks = append(e.mu.tasks, t)
+	t := &Task{heapIdx: noHeap, fn: fn, args: args}
+	e.mu.tasks.add(t)
 	return t
 }
 

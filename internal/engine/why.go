@@ -56,7 +56,7 @@ func (e *Engine) Info(r Raw) (TaskInfo, error) {
 		e.mu.Unlock()
 		return TaskInfo{}, err
 	}
-	t := e.mu.tasks[r.Task]
+	t := e.mu.tasks.at(r.Task)
 	info := e.infoLocked(t)
 	e.mu.Unlock()
 	info.name(t)
@@ -68,8 +68,8 @@ func (e *Engine) Info(r Raw) (TaskInfo, error) {
 // may call back into the engine).
 func (e *Engine) infoLocked(t *Task) TaskInfo {
 	info := TaskInfo{State: t.state.String(), Executions: t.execs, Why: t.why(), Duration: e.mu.durations[t]}
-	if w := info.Why; (w.Kind == WhyChanged || w.Kind == WhyCycleGone) && w.task != 0 && int(w.task) < len(e.mu.tasks) {
-		info.changed = e.mu.tasks[w.task]
+	if w := info.Why; (w.Kind == WhyChanged || w.Kind == WhyCycleGone) && e.mu.tasks.has(w.task) {
+		info.changed = e.mu.tasks.at(w.task)
 	}
 	return info
 }
@@ -104,7 +104,7 @@ func (e *Engine) DebugName(r Raw) (string, error) {
 		e.mu.Unlock()
 		return "", err
 	}
-	t := e.mu.tasks[r.Task]
+	t := e.mu.tasks.at(r.Task)
 	e.mu.Unlock()
 	return slotName(t, r.Slot), nil
 }

@@ -170,8 +170,7 @@ func TestCancelledReadWithoutASlotDoesNotStallPropagation(t *testing.T) {
 		xGate := make(chan struct{})
 		aGate := make(chan struct{})
 		cancels := make(chan context.CancelFunc, 1)
-		var x *cellar.Func1[int, int]
-		x = cellar.NewFunc1(e, "x", func(ctx context.Context, _ int) (int, error) {
+		x := cellar.NewFunc1(e, "x", func(ctx context.Context, _ int) (int, error) {
 			<-xGate // holds the only slot, outside the engine
 			return 1, nil
 		})

@@ -1,11 +1,9 @@
 package cellar_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -20,47 +18,28 @@ import (
 // test (differential_test.go) found or is meant to find, each reduced to a
 // small deterministic shape. Each says what it checks and why.
 
-// dcGuard bounds every wait of these tests: a healthy engine answers at
-// once, and a broken one must fail the test rather than hang it.
-const dcGuard = 20 * time.Second
-
-// dcGoroutines returns the stacks of every goroutine, for the message of a
-// test that timed out waiting for the engine.
-func dcGoroutines() string {
-	var b bytes.Buffer
-	pprof.Lookup("goroutine").WriteTo(&b, 2)
-	return b.String()
-}
-
 // dcRead reads op strongly consistently, failing the test with a goroutine
-// dump if the read does not return within dcGuard.
+// dump if the read does not return within diffGuard.
 func dcRead[T any](t *testing.T, op cellar.OperationVc[T]) (T, error) {
 	t.Helper()
 	type result struct {
 		v   T
 		err error
 	}
-	ch := make(chan result, 1)
-	go func() {
+	r := diffGuarded(t, fmt.Sprintf("strongly consistent read of %v", op), func() result {
 		v, err := op.ReadStronglyConsistent(context.Background())
-		ch <- result{v, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-time.After(dcGuard):
-		t.Fatalf("strongly consistent read of %v did not return within %v; goroutines:\n%s", op, dcGuard, dcGoroutines())
-		panic("unreachable")
-	}
+		return result{v, err}
+	})
+	return r.v, r.err
 }
 
-// dcIdle waits until e is idle, bounded by dcGuard.
+// dcIdle waits until e is idle, bounded by diffGuard.
 func dcIdle(t *testing.T, e *cellar.Engine) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), dcGuard)
+	ctx, cancel := context.WithTimeout(context.Background(), diffGuard)
 	defer cancel()
 	if err := e.WaitIdle(ctx); err != nil {
-		t.Fatalf("WaitIdle: %v; goroutines:\n%s", err, dcGoroutines())
+		t.Fatalf("WaitIdle: %v; goroutines:\n%s", err, goroutines())
 	}
 }
 
@@ -362,8 +341,8 @@ func TestSwitchedReadRunsOnce(t *testing.T) {
 	cond.Set(true)
 	select {
 	case <-paused:
-	case <-time.After(dcGuard):
-		t.Fatalf("x did not run again after cond changed; goroutines:\n%s", dcGoroutines())
+	case <-time.After(diffGuard):
+		t.Fatalf("x did not run again after cond changed; goroutines:\n%s", goroutines())
 	}
 	a.Set(5) // x's running execution has not read a
 	close(resume)
@@ -416,8 +395,8 @@ func TestCancelledReadInTaskReturnsPromptly(t *testing.T) {
 	blocker.Call(ctx, 0)
 	select {
 	case <-blockerStarted:
-	case <-time.After(dcGuard):
-		t.Fatalf("blocker did not start; goroutines:\n%s", dcGoroutines())
+	case <-time.After(diffGuard):
+		t.Fatalf("blocker did not start; goroutines:\n%s", goroutines())
 	}
 	cancel()
 	select {
@@ -426,7 +405,7 @@ func TestCancelledReadInTaskReturnsPromptly(t *testing.T) {
 			t.Fatalf("cancelled read = %v, want context.Canceled", err)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatalf("a cancelled read inside a task did not return within 5s while all workers were busy; goroutines:\n%s", dcGoroutines())
+		t.Fatalf("a cancelled read inside a task did not return within 5s while all workers were busy; goroutines:\n%s", goroutines())
 	}
 }
 
@@ -513,8 +492,8 @@ func TestCycleErrorTasksIsACycle(t *testing.T) {
 					select {
 					case err := <-errs:
 						dcCheckCycle(t, fmt.Sprintf("ring of %d", k), err, edges)
-					case <-time.After(dcGuard):
-						t.Fatalf("ring of %d: a read did not return within %v; goroutines:\n%s", k, dcGuard, dcGoroutines())
+					case <-time.After(diffGuard):
+						t.Fatalf("ring of %d: a read did not return within %v; goroutines:\n%s", k, diffGuard, goroutines())
 					}
 				}
 				e.Close()
@@ -588,8 +567,8 @@ func TestStrongReadOfAbandonedFreshTaskReturns(t *testing.T) {
 				if err != nil || v != 8 {
 					t.Fatalf("top = %d, %v; want 8", v, err)
 				}
-			case <-time.After(dcGuard):
-				t.Fatalf("strongly consistent read of top did not return within %v; goroutines:\n%s", dcGuard, dcGoroutines())
+			case <-time.After(diffGuard):
+				t.Fatalf("strongly consistent read of top did not return within %v; goroutines:\n%s", diffGuard, goroutines())
 			}
 		})
 	}
@@ -701,7 +680,7 @@ func TestCycleThroughReturnedVcWithCollectiblesDoesNotHang(t *testing.T) {
 	}
 }
 
-// dcPeek returns the collectibles of type int of op, bounded by dcGuard.
+// dcPeek returns the collectibles of type int of op, bounded by diffGuard.
 func dcPeek(t *testing.T, op cellar.OperationVc[int]) []int {
 	t.Helper()
 	type result struct {
@@ -723,8 +702,8 @@ func dcPeek(t *testing.T, op cellar.OperationVc[int]) []int {
 			t.Fatalf("Peek(%v): %v", op, r.err)
 		}
 		return r.col
-	case <-time.After(dcGuard):
-		t.Fatalf("Peek(%v) did not return within %v; goroutines:\n%s", op, dcGuard, dcGoroutines())
+	case <-time.After(diffGuard):
+		t.Fatalf("Peek(%v) did not return within %v; goroutines:\n%s", op, diffGuard, goroutines())
 		panic("unreachable")
 	}
 }
@@ -793,8 +772,8 @@ func TestFailureRecomputedEqualIsNoChange(t *testing.T) {
 	s.Set(2)
 	select {
 	case <-paused:
-	case <-time.After(dcGuard):
-		t.Fatalf("r did not run again after p recovered; goroutines:\n%s", dcGoroutines())
+	case <-time.After(diffGuard):
+		t.Fatalf("r did not run again after p recovered; goroutines:\n%s", goroutines())
 	}
 	s.Set(3)
 	if _, err := dcRead(t, p.CallOperation(ctx, 0)); err == nil {

@@ -1,12 +1,10 @@
 package cellar_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -1392,18 +1390,6 @@ func (ge *graphEngine) edit(states []int, i, v int, byUpdate bool) {
 	}
 }
 
-// diffGoroutines returns the stacks of every goroutine, for the message of
-// a test that gave up waiting for the engine.
-func diffGoroutines() string {
-	var b bytes.Buffer
-	pprof.Lookup("goroutine").WriteTo(&b, 2)
-	const limit = 1 << 20
-	if b.Len() > limit {
-		return b.String()[:limit] + "\n... (truncated)"
-	}
-	return b.String()
-}
-
 // diffGuarded runs f, failing t with a goroutine dump if it does not return
 // within diffGuard. The reads it bounds use context.Background(), as a
 // caller that waits forever would: bounding them with a context of their
@@ -1417,7 +1403,7 @@ func diffGuarded[T any](t interface{ Fatalf(string, ...any) }, what string, f fu
 	case v := <-ch:
 		return v
 	case <-timer.C:
-		t.Fatalf("%s did not return within %v; goroutines:\n%s", what, diffGuard, diffGoroutines())
+		t.Fatalf("%s did not return within %v; goroutines:\n%s", what, diffGuard, goroutines())
 		panic("unreachable")
 	}
 }

@@ -85,11 +85,16 @@ func within[T any](t testing.TB, ch <-chan T, what string) T {
 	}
 }
 
-// goroutines returns the stacks of all goroutines.
+// goroutines returns the stacks of all goroutines, for the message of a
+// test that gave up waiting for the engine (cut at a MiB).
 func goroutines() string {
 	var buf bytes.Buffer
 	if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err != nil {
 		return err.Error()
+	}
+	const limit = 1 << 20
+	if buf.Len() > limit {
+		return buf.String()[:limit] + "\n... (truncated)"
 	}
 	return buf.String()
 }

@@ -133,8 +133,10 @@ func (e *Engine) forWaitersLocked(n *Task, f func(*Task)) {
 		f(n.exec.parent.t)
 	}
 	e.mu.wait.tasks.waiters(n, func(x *execution) { f(x.t) })
-	for _, x := range e.mu.wait.levelOf[n] {
-		f(x.t)
+	if len(e.mu.wait.levelOf) > 0 {
+		for _, x := range e.mu.wait.levelOf[n] {
+			f(x.t)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // The invariant checker. CheckInvariants looks at the whole graph under the
@@ -204,20 +205,11 @@ func (c *checker) edgesOf(t *Task) []dep {
 	x := t.exec
 	ds := append([]dep(nil), x.old...)
 	for _, d := range x.recorded() {
-		if !containsDep(x.old, d) {
+		if !slices.Contains(x.old, d) {
 			ds = append(ds, d)
 		}
 	}
 	return ds
-}
-
-func containsDep(ds []dep, d dep) bool {
-	for _, v := range ds {
-		if v == d {
-			return true
-		}
-	}
-	return false
 }
 
 // checkState checks what t's state implies about its other fields.

@@ -281,6 +281,29 @@ func ExampleOperationVc_Info() {
 	// last because it read State("text")#0, which changed
 }
 
+// Lookup finds a task without calling it, so that a tool can look at a task
+// (its Info, say) without creating or scheduling one.
+func ExampleFunc1_Lookup() {
+	ctx := context.Background()
+	e := cellar.New(nil)
+	defer e.Close()
+
+	length := cellar.NewFunc1(e, "length", func(ctx context.Context, s string) (int, error) {
+		return len(s), nil
+	})
+	length.Call(ctx, "hello").Get(ctx)
+
+	if op, ok := length.Lookup("hello"); ok {
+		info, _ := op.Info()
+		fmt.Println(info.Name, info.State, "after", info.Executions, "execution")
+	}
+	_, ok := length.Lookup("never called")
+	fmt.Println("never called:", ok, "- tasks:", e.Stats().Tasks)
+	// Output:
+	// length("hello") done after 1 execution
+	// never called: false - tasks: 1
+}
+
 // == on a Vc compares handles; resolving first compares cells.
 func ExampleVc_ToResolved() {
 	ctx := context.Background()

@@ -518,6 +518,7 @@ func TestStrongReadOfAbandonedFreshTaskReturns(t *testing.T) {
 			e := newEngine(t, &cellar.Options{Workers: workers})
 			ctx := context.Background()
 			freshStarted := make(chan struct{})
+			freshCancelled := make(chan struct{})
 			busyStarted := make(chan struct{})
 			releaseBusy := make(chan struct{})
 			var freshRuns atomic.Int32
@@ -525,6 +526,7 @@ func TestStrongReadOfAbandonedFreshTaskReturns(t *testing.T) {
 				if freshRuns.Add(1) == 1 {
 					close(freshStarted)
 					<-ctx.Done() // only its abandonment ends the first run
+					close(freshCancelled)
 					return 0, ctx.Err()
 				}
 				return 7, nil
@@ -560,6 +562,17 @@ func TestStrongReadOfAbandonedFreshTaskReturns(t *testing.T) {
 			cancel() // fresh's first run is abandoned while busy runs
 			if err := <-abandoned; !errors.Is(err, context.Canceled) {
 				t.Fatalf("cancelled read of fresh = %v, want context.Canceled", err)
+			}
+			// The read returns as soon as its context is done; the engine
+			// drops its interest in fresh just after (context.AfterFunc).
+			// Waiting for fresh to see its cancellation keeps top from
+			// calling fresh first, which would rightly keep that run alive.
+			// Whether top then finds fresh still running or back to new
+			// is left to the schedule.
+			select {
+			case <-freshCancelled:
+			case <-time.After(diffGuard):
+				t.Fatalf("fresh's first run was not cancelled within %v after its only caller gave up; goroutines:\n%s", diffGuard, goroutines())
 			}
 			close(releaseBusy)
 			select {

@@ -22,7 +22,8 @@ func BenchmarkBaselineCgoHandleNewDelete(b *testing.B) {
 }
 
 // BenchmarkBaselineCgoHandleValue is the baseline for
-// BenchmarkFromRawValidated: a runtime/cgo.Handle read back.
+// BenchmarkCloneFromRawRelease: a runtime/cgo.Handle read back (which
+// takes no count).
 func BenchmarkBaselineCgoHandleValue(b *testing.B) {
 	v := &file{}
 	h := cgo.NewHandle(v)

@@ -10,22 +10,34 @@ import (
 )
 
 // fuzzRefs are live references the fuzz targets may hit; each value is
-// its own raw value, so a wrong object is recognised.
-var fuzzRefs = func() map[uint64]externref.Ref {
-	m := map[uint64]externref.Ref{}
-	for range 16 {
+// its own raw value, so a wrong object is recognised. Every other one has
+// a second count moved into its raw value (fuzzInRaw), for FromRaw to
+// take.
+var fuzzRefs, fuzzInRaw = func() (map[uint64]externref.Ref, map[uint64]bool) {
+	m, in := map[uint64]externref.Ref{}, map[uint64]bool{}
+	for i := range 16 {
 		r := externref.NewWith(func() any { return new(uint64) })
 		*(r.Value().(*uint64)) = r.AsRaw()
 		m[r.AsRaw()] = r
+		if i%2 == 0 {
+			c, _ := r.Clone()
+			if _, err := c.IntoRaw(); err != nil {
+				panic(err)
+			}
+			in[r.AsRaw()] = true
+		}
 	}
-	return m
+	return m, in
 }()
 
 func fuzzSeeds(f *testing.F) {
-	var live uint64
+	var live, inRaw uint64
 	for raw := range fuzzRefs {
-		live = raw
-		break
+		if fuzzInRaw[raw] {
+			inRaw = raw
+		} else {
+			live = raw
+		}
 	}
 	stale := externref.New(0)
 	staleRaw := stale.AsRaw()
@@ -33,6 +45,7 @@ func fuzzSeeds(f *testing.F) {
 	f.Add(uint64(0))
 	f.Add(uint64(math.MaxUint64))
 	f.Add(live)
+	f.Add(inRaw)
 	f.Add(staleRaw)
 	f.Add(live + 1<<32) // next generation of a live slot
 	f.Add(uint64(handle.Make(1, handle.Handle(live).Index(), handle.Handle(live).Generation())))
@@ -53,7 +66,7 @@ func checkRaw(t *testing.T, raw uint64, got externref.Ref, err error) {
 		return
 	}
 	want, ok := fuzzRefs[raw]
-	if !ok || got != want {
+	if !ok || !got.Equal(want) || got.AsRaw() != raw {
 		t.Fatalf("%#x accepted as %v, which was never issued for it", raw, got)
 	}
 	if p, ok := externref.Downcast[*uint64](got); !ok || *p != raw {
@@ -66,6 +79,17 @@ func FuzzFromRaw(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw uint64) {
 		got, err := externref.FromRaw(raw)
 		checkRaw(t, raw, got, err)
+		if err == nil {
+			if !fuzzInRaw[raw] {
+				t.Fatalf("%#x: FromRaw took a count that was never moved into it", raw)
+			}
+			// Put the count back for the next input.
+			if back, err := got.IntoRaw(); err != nil || back != raw {
+				t.Fatal(back, err)
+			}
+		} else if fuzzInRaw[raw] {
+			t.Fatalf("%#x: FromRaw found no count: %v", raw, err)
+		}
 	})
 }
 
@@ -75,8 +99,8 @@ func FuzzCloneFromRaw(f *testing.F) {
 		got, err := externref.CloneFromRaw(raw)
 		checkRaw(t, raw, got, err)
 		if err == nil {
-			if got.StrongCount() != 2 {
-				t.Fatalf("count after CloneFromRaw = %d, want 2", got.StrongCount())
+			if want := 2 + btoi(fuzzInRaw[raw]); got.StrongCount() != want {
+				t.Fatalf("count after CloneFromRaw = %d, want %d", got.StrongCount(), want)
 			}
 			if err := got.Release(); err != nil {
 				t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -16,9 +17,9 @@ import (
 // clone keeps the value alive (and shows up in [Scope.Leaks]) until it is
 // released.
 //
-// A reference created by a scope must not be released by its creator: the
-// scope's count is the scope's. Releasing it anyway is a double release,
-// which [Scope.Close] reports.
+// The Ref a scope returns is the scope's own count, lent to its creator:
+// it can be used and cloned, but [Ref.Release] and [Ref.IntoRaw] on it
+// report [ErrScoped] and change nothing.
 //
 // A Scope is safe for concurrent use. The zero Scope is ready to use.
 type Scope struct {
@@ -48,7 +49,7 @@ func (s *Scope) add(x *extra) Ref {
 	if s.closed {
 		panic("externref: New on a closed Scope")
 	}
-	r := newRef(e)
+	r := newRef(e, leaseScoped)
 	s.refs = append(s.refs, r)
 	s.live++
 	return r
@@ -72,10 +73,11 @@ func (s *Scope) Len() int {
 // Close releases the count the scope holds on each reference it created,
 // once each, and refuses new references from then on. References nobody
 // cloned are freed (their release callbacks run); the others stay alive
-// until their clones are released, and [Scope.Leaks] lists them. Close
-// reports the references the scope could not release because their last
-// count was already released (a double release by their creator), joined
-// into one error. Closing a closed scope does nothing.
+// until their clones are released, and [Scope.Leaks] lists them. A
+// release callback that panics does not stop Close: every reference is
+// released, then Close returns the panics as [*PanicError] values joined
+// into one error (nil if none panicked). Closing a closed scope does
+// nothing.
 func (s *Scope) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -85,36 +87,63 @@ func (s *Scope) Close() error {
 	s.closed = true
 	refs := s.refs
 	s.mu.Unlock()
+	return releaseAll(refs, leaseScoped)
+}
+
+// ReleaseAll releases every reference of refs, as [Ref.Release] does,
+// whatever happens to the others: a failed release or a release callback
+// that panics does not stop it. It returns the failures, as [*Error]
+// values, and the panics, as [*PanicError] values, joined into one error,
+// or nil.
+func ReleaseAll(refs ...Ref) error { return releaseAll(refs, leaseLive) }
+
+func releaseAll(refs []Ref, state uint64) error {
 	var errs []error
 	for _, r := range refs {
-		if err := r.Release(); err != nil {
+		if err := release(r, state); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// Leaks lists the references created by s that are still alive, in
-// creation order. After [Scope.Close], these are the references some
-// clone keeps alive.
+// release is [Ref.Release] of a lease held in state, reporting a
+// panicking release callback as a *PanicError.
+func release(r Ref, state uint64) (err error) {
+	e := r.e
+	if e == nil || !e.move(r.lease, state, leaseFree) {
+		return r.fail("release")
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{ID: r.id, Value: p, Stack: debug.Stack()}
+		}
+	}()
+	e.drop(r.id.h)
+	return nil
+}
+
+// Leaks lists the values created by s that are still alive, in creation
+// order. After [Scope.Close], these are the values some clone keeps
+// alive.
 func (s *Scope) Leaks() []Leak {
 	s.mu.Lock()
 	refs := slices.Clone(s.refs)
 	s.mu.Unlock()
 	var out []Leak
 	for _, r := range refs {
-		if l, ok := leakOf(r); ok {
+		if l, ok := leakOf(r.id); ok {
 			out = append(out, l)
 		}
 	}
 	return out
 }
 
-// Leak describes a live reference, for leak reports.
+// Leak describes a live value, for leak reports.
 type Leak struct {
-	// Ref is the reference. Its count is not changed by the report.
-	Ref Ref
-	// Count is its [Ref.StrongCount] when the report was made.
+	// ID is the identity of the value. The report takes no count.
+	ID ID
+	// Count is the value's number of counts when the report was made.
 	Count int
 	// Type is the type of its value, as fmt's %T prints it.
 	Type string
@@ -122,36 +151,36 @@ type Leak struct {
 	Site string
 }
 
-// String formats l as "REF count=N type=T [at SITE]".
+// String formats l as "ID count=N type=T [at SITE]".
 func (l Leak) String() string {
-	s := l.Ref.String() + " count=" + itoa(l.Count) + " type=" + l.Type
+	s := l.ID.String() + " count=" + strconv.Itoa(l.Count) + " type=" + l.Type
 	if l.Site != "" {
 		s += " at " + l.Site
 	}
 	return s
 }
 
-// Live lists every live reference of the process, in creation order: at
-// the end of a test or a program, the references nobody released. It is
+// Live lists every live value of the process, in creation order: at the
+// end of a test or a program, the references nobody released. It is
 // weakly consistent with concurrent creations and releases.
 func Live() []Leak {
 	var out []Leak
 	for h, e := range table.All() {
-		if l, ok := leakOf(Ref{h: h, seq: e.seq}); ok {
+		if l, ok := leakOf(ID{h: h, seq: e.seq}); ok {
 			out = append(out, l)
 		}
 	}
-	slices.SortFunc(out, func(a, b Leak) int { return cmp.Compare(a.Ref.seq, b.Ref.seq) })
+	slices.SortFunc(out, func(a, b Leak) int { return cmp.Compare(a.ID.seq, b.ID.seq) })
 	return out
 }
 
-func leakOf(r Ref) (Leak, bool) {
-	e, ok := table.Get(r.h)
+func leakOf(id ID) (Leak, bool) {
+	e, ok := table.Get(id.h)
 	if !ok {
 		return Leak{}, false
 	}
-	n := r.StrongCount()
-	if n == 0 {
+	n := int(e.more.Load() + 1)
+	if n <= 0 {
 		return Leak{}, false
 	}
 	typ := "<nil>"
@@ -162,7 +191,5 @@ func leakOf(r Ref) (Leak, bool) {
 	if x := e.extras(); x != nil {
 		site = x.site
 	}
-	return Leak{Ref: r, Count: n, Type: typ, Site: site}, true
+	return Leak{ID: id, Count: n, Type: typ, Site: site}, true
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -30,46 +30,81 @@
 // is retired: it is never used again, so a generation never wraps around
 // and an old handle never names a new value (no ABA). Retirement costs one
 // slot per 2²⁰ values through it; a table can hand out 2⁵² values in all
-// before [Table.Insert] runs out of slots.
+// before [KeyedTable.Insert] runs out of slots.
+//
+// # Typed handles
+//
+// [Table] is the [KeyedTable] whose handles are plain [Handle] values. A
+// KeyedTable[K, T] hands out handles of a type K of the program's own,
+// defined as a Handle (type UserID handle.Handle), so that the compiler
+// rejects a handle of one table given to another. Such a K converts to and
+// from Handle to read its fields.
 //
 // # Table ids
 //
 // [New] makes a table whose handles carry an id; the zero [Table] has id
-// 0. A table rejects a handle with another id with [ErrForeign]. Ids are
-// chosen by the program: two tables with the same id cannot tell their
-// handles apart, and a handle of one is then looked up in the other like
-// one of its own (it names whatever that table holds under the same index
-// and generation, or fails).
+// 0. A table rejects a handle with another id with [ErrForeign].
+//
+// Passed [AutoID], New leases an id no other live table with a leased id
+// has, for as long as the table is reachable: while both are alive, two
+// such tables always reject each other's handles, whichever package made
+// them and however many tables came and went before. A lease ends when
+// its table is garbage collected, and the id freed longest ago is leased
+// again first. There are [FirstFixedID]-1 such ids; with that many tables
+// alive at once, New panics rather than lease an id twice.
+//
+// Two things remain possible, and a program must not rely on them being
+// caught:
+//
+//   - A handle of a table that is gone, presented to a later table that
+//     leased the same id, is looked up there like one of its own: it names
+//     whatever that table holds under the same index and generation, or
+//     fails. Handles must not outlive their table.
+//   - Tables given the same fixed id by the program cannot tell their
+//     handles apart in the same way, even while both are alive.
 //
 // # Concurrency
 //
-// [Table.Get], [Table.Lookup], [Table.Pin], [Table.Pins], [Table.Len] and
-// [Table.All] take no lock and may run on any goroutine at any time,
-// concurrently with writers. Slots live in chunks that never move; a
+// [KeyedTable.Get], [KeyedTable.Lookup], [KeyedTable.Pin], [KeyedTable.Pins], [KeyedTable.Pending],
+// [KeyedTable.Len] and [KeyedTable.All] take no lock and may run on any goroutine at
+// any time, concurrently with writers. Slots live in chunks that never move; a
 // lookup reads the slot's state word, then the value, then the state word
 // again, and accepts the value only if the slot stayed live with the
 // handle's generation throughout, so a concurrent delete and reinsert is
-// never mistaken for the old value. [Table.Insert] and [Table.Delete] take
-// the table's lock. [Table.Lock] returns a [Writer] holding it, for several
-// writes in a row or to keep data of the caller's consistent with the
-// table under the same lock.
+// never mistaken for the old value. [KeyedTable.Insert], [KeyedTable.Delete],
+// [KeyedTable.Retain] and [KeyedTable.Clear] take the table's lock. [KeyedTable.Lock]
+// returns a [Writer] holding it, for several writes in a row or to keep
+// data of the caller's consistent with the table under the same lock. A
+// Writer used after its Unlock panics: it never writes without the lock.
 //
 // # Pins
 //
-// [Table.Pin] takes a reference count on a value; while any pin is held,
-// [Table.Delete] only marks the value for deletion, and the value stays
-// reachable (Get, Lookup and Pin still find it) until the last
-// [Table.Unpin], which removes it. Pins and the generation share one
-// atomic word, so a pin can never land on a successor value. This is what
-// reference-counted handles and strong references build on.
+// [KeyedTable.Pin] takes a reference count on a value, held by a [Pin] of the
+// caller's; while any pin is held, [KeyedTable.Delete] only marks the value for
+// deletion ([KeyedTable.Pending] tells), and the value stays reachable (Get,
+// Lookup and Pin still find it) until the last [KeyedTable.Unpin], which
+// removes it. Pins and the generation share one atomic word, so a pin can
+// never land on a successor value. A pin is released through the Pin that
+// took it, once: a second Unpin, the Unpin of a copy or of a Pin that
+// never took one reports [ErrNotPinned] and leaves every pin in place.
+// This is what reference-counted handles and strong references build on.
+//
+// # Secondary maps
+//
+// A [SecondaryMap] associates values of another type with the handles of
+// one table, in a slice indexed by slot: it returns nothing for a handle
+// that went stale in its table, and drops the entry when the slot's next
+// value gets one, or on [SecondaryMap.Prune].
 //
 // # Errors
 //
-// [Table.Get] reports failure as false. [Table.Lookup] and the writes
+// [KeyedTable.Get] reports failure as false. [KeyedTable.Lookup] and the writes
 // return an [*Error] that names the operation and the handle and wraps one
 // of [ErrNull], [ErrForeign], [ErrStale] (the value was deleted),
 // [ErrInvalid] (the table never issued the handle: a forged or corrupted
-// value) or [ErrNotPinned]; test with [errors.Is].
+// value) or [ErrNotPinned]; test with [errors.Is]. Programmer errors
+// panic: inserting nil, pinning with a used [Pin], using a [Writer] after
+// its Unlock, and running out of slots or leased ids.
 //
 // # Caveats
 //
@@ -79,9 +114,9 @@
 //   - Only the handle is checked. A program that keeps the pointer Get
 //     returned may keep using it after the value is deleted; the table
 //     only promises that the handle stops working.
-//   - [Table.Insert] panics after 2³² slots have been used, which takes
+//   - [KeyedTable.Insert] panics after 2³² slots have been used, which takes
 //     64 GiB of slots or 2⁵² deletions.
-//   - [Table.All] is weakly consistent: it sees each value that stays live
+//   - [KeyedTable.All] is weakly consistent: it sees each value that stays live
 //     for the whole iteration, and may or may not see the others.
 //   - A Table must not be copied after first use.
 package handle

@@ -100,21 +100,25 @@ func ExampleTable_Pin() {
 	var tasks handle.Table[task]
 	h := tasks.Insert(&task{name: "upload"})
 
-	t, _ := tasks.Pin(h)
+	var pin handle.Pin
+	t, _ := tasks.Pin(&pin, h)
 	removed, _ := tasks.Delete(h)
 	fmt.Println("removed by Delete:", removed)
 	_, ok := tasks.Get(h)
 	fmt.Println("still there while pinned:", ok, t.name)
 
-	removed, _ = tasks.Unpin(h)
+	removed, _ = tasks.Unpin(&pin)
 	fmt.Println("removed by Unpin:", removed)
 	_, ok = tasks.Get(h)
 	fmt.Println("still there:", ok)
+	_, err := tasks.Unpin(&pin) // a pin is released once
+	fmt.Println(err)
 	// Output:
 	// removed by Delete: false
 	// still there while pinned: true upload
 	// removed by Unpin: true
 	// still there: false
+	// handle: unpin 0.1@0: handle not pinned
 }
 
 // Lock holds the table's lock across several writes, and guards data of
@@ -134,4 +138,94 @@ func ExampleTable_Lock() {
 	fmt.Println(tasks.Len(), len(byName))
 	// Output:
 	// 2 2
+}
+
+// Tables made with AutoID lease ids of their own: while both are alive,
+// each rejects the other's handles, however many tables the program makes
+// and drops.
+func ExampleAutoID() {
+	builds := handle.New[task](handle.AutoID)
+	tests := handle.New[task](handle.AutoID)
+
+	b := builds.Insert(&task{name: "build"})
+	tests.Insert(&task{name: "test"})
+
+	_, err := tests.Lookup(b)
+	fmt.Println(builds.ID() != tests.ID(), errors.Is(err, handle.ErrForeign))
+	// Output:
+	// true true
+}
+
+// Handle types of the program's own keep the handles of two tables apart
+// at compile time: a UserID cannot be given to the table of groups.
+func ExampleKeyedTable() {
+	type UserID handle.Handle
+	type GroupID handle.Handle
+	type user struct{ name string }
+	type group struct{ members []UserID }
+
+	var users handle.KeyedTable[UserID, user]
+	var groups handle.KeyedTable[GroupID, group]
+
+	ann := users.Insert(&user{name: "ann"})
+	admins := groups.Insert(&group{members: []UserID{ann}})
+	// groups.Get(ann) does not compile.
+
+	g, _ := groups.Get(admins)
+	u, _ := users.Get(g.members[0])
+	fmt.Println(u.name, handle.Handle(ann).Index())
+	// Output:
+	// ann 0
+}
+
+// Retain keeps the values a function approves of and deletes the others.
+func ExampleKeyedTable_Retain() {
+	var tasks handle.Table[task]
+	for _, name := range []string{"fetch", "compile", "test"} {
+		tasks.Insert(&task{name: name})
+	}
+	tasks.Retain(func(h handle.Handle, t *task) bool { return t.name != "compile" })
+	for _, t := range tasks.All() {
+		fmt.Println(t.name)
+	}
+	// Output:
+	// fetch
+	// test
+}
+
+// Clear deletes every value; every handle is stale afterwards.
+func ExampleKeyedTable_Clear() {
+	var tasks handle.Table[task]
+	h := tasks.Insert(&task{name: "fetch"})
+	tasks.Insert(&task{name: "compile"})
+	tasks.Clear()
+	_, ok := tasks.Get(h)
+	fmt.Println(tasks.Len(), ok)
+	// Output:
+	// 0 false
+}
+
+// A SecondaryMap adds data to the values of a table without touching
+// them, and forgets the data of deleted values.
+func ExampleSecondaryMap() {
+	var tasks handle.Table[task]
+	durations := handle.NewSecondaryMap[handle.Handle, task, int](&tasks)
+
+	fetch := tasks.Insert(&task{name: "fetch"})
+	compile := tasks.Insert(&task{name: "compile"})
+	durations.Insert(fetch, 120)
+	durations.Insert(compile, 900)
+
+	tasks.Delete(compile)
+	_, ok := durations.Get(compile)
+	fmt.Println("compile:", ok)
+	for h, d := range durations.All() {
+		t, _ := tasks.Get(h)
+		fmt.Println(t.name, d)
+	}
+	fmt.Println("pruned:", durations.Prune())
+	// Output:
+	// compile: false
+	// fetch 120
+	// pruned: 1
 }

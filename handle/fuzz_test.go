@@ -48,7 +48,7 @@ func fuzzTable(t testing.TB) (*Table[obj], map[Handle]*obj, []Handle) {
 		}
 	}
 	// Slot 2: pinned, deletion pending; it stays live.
-	if _, err := tab.Pin(Make(3, 2, 1)); err != nil {
+	if _, err := tab.Pin(new(Pin), Make(3, 2, 1)); err != nil {
 		t.Fatal(err)
 	}
 	tab.Delete(Make(3, 2, 1))
@@ -72,9 +72,16 @@ func FuzzGet(f *testing.F) {
 	f.Add(uint64(Make(3, 5, 2)))             // generation not issued yet
 	f.Add(uint64(Make(3, chunkSize+20, 1)))  // allocated, never used
 	f.Add(uint64(Make(3, MaxIndex, 1)))      // past every chunk
+	sec := NewSecondaryMap[Handle, obj, *obj](tab)
+	for h, p := range live {
+		sec.Insert(h, p)
+	}
 	f.Fuzz(func(t *testing.T, raw uint64) {
 		h := Handle(raw)
 		want, isLive := live[h]
+		if v, ok := sec.Get(h); ok != isLive || v != want {
+			t.Fatalf("SecondaryMap.Get(%v) = %p, %v; want %p, %v", h, v, ok, want, isLive)
+		}
 		p, ok := tab.Get(h)
 		if ok != isLive || p != want {
 			t.Fatalf("Get(%v) = %p, %v; want %p, %v", h, p, ok, want, isLive)
@@ -86,11 +93,12 @@ func FuzzGet(f *testing.F) {
 		if wantErr := expectedReason(tab, h, isLive); !errors.Is(err, wantErr) || (wantErr == nil) != (err == nil) {
 			t.Fatalf("Lookup(%v) error %v, want %v", h, err, wantErr)
 		}
-		if p, err := tab.Pin(h); err == nil {
+		pin := new(Pin)
+		if p, err := tab.Pin(pin, h); err == nil {
 			if p != want {
 				t.Fatalf("Pin(%v) = %p, want %p", h, p, want)
 			}
-			if removed, err := tab.Unpin(h); removed || err != nil {
+			if removed, err := tab.Unpin(pin); removed || err != nil {
 				t.Fatalf("Unpin(%v) = %v, %v", h, removed, err)
 			}
 		} else if isLive {

@@ -59,13 +59,14 @@ func TestHammer(t *testing.T) {
 				if p, err := tab.Lookup(h); err == nil {
 					check(h, p)
 				}
-				if p, err := tab.Pin(h); err == nil {
+				pin := new(Pin)
+				if p, err := tab.Pin(pin, h); err == nil {
 					check(h, p)
 					// Pinned: it cannot go away, whatever the writers do.
 					if q, ok := tab.Get(h); !ok || q != p {
 						t.Errorf("pinned %v disappeared", h)
 					}
-					if ok, err := tab.Unpin(h); err != nil {
+					if ok, err := tab.Unpin(pin); err != nil {
 						t.Errorf("Unpin(%v): %v", h, err)
 					} else if ok {
 						removed.Add(1)
@@ -121,7 +122,8 @@ func TestPinDeleteRace(t *testing.T) {
 			byDelete.Store(ok)
 		})
 		wg.Go(func() {
-			q, err := tab.Pin(h)
+			pin := new(Pin)
+			q, err := tab.Pin(pin, h)
 			if err != nil {
 				return // deleted first
 			}
@@ -131,7 +133,7 @@ func TestPinDeleteRace(t *testing.T) {
 			if _, ok := tab.Get(h); !ok {
 				t.Errorf("pinned value gone")
 			}
-			ok, err := tab.Unpin(h)
+			ok, err := tab.Unpin(pin)
 			if err != nil {
 				t.Errorf("Unpin: %v", err)
 			}

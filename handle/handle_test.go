@@ -43,7 +43,7 @@ func TestHandleLayout(t *testing.T) {
 		t.Fatalf("the fields take %d bits", IndexBits+GenerationBits+TableIDBits)
 	}
 	if MaxTableID != 4095 || MaxGeneration != 1<<20-1 || MaxIndex != 1<<32-1 {
-		t.Errorf("limits changed: id %d, generation %d, index %d", MaxTableID, MaxGeneration, MaxIndex)
+		t.Errorf("limits changed: id %d, generation %d, index %d", MaxTableID, MaxGeneration, uint64(MaxIndex))
 	}
 }
 
@@ -269,7 +269,10 @@ func TestErrorMessage(t *testing.T) {
 	if got, want := err.Error(), "handle: lookup 0.1@3: stale handle"; got != want {
 		t.Errorf("message %q, want %q", got, want)
 	}
-	_, err = tab.Unpin(tab.Insert(&obj{}))
+	var pin Pin
+	tab.Pin(&pin, tab.Insert(&obj{}))
+	tab.Unpin(&pin)
+	_, err = tab.Unpin(&pin)
 	if got, want := err.Error(), "handle: unpin 0.2@3: handle not pinned"; got != want {
 		t.Errorf("message %q, want %q", got, want)
 	}
@@ -321,8 +324,9 @@ func TestPinDefersDelete(t *testing.T) {
 	if n, err := tab.Pins(h); n != 0 || err != nil {
 		t.Fatalf("Pins = %d, %v", n, err)
 	}
-	for range 2 {
-		if p, err := tab.Pin(h); p != o || err != nil {
+	pins := make([]Pin, 3)
+	for i := range 2 {
+		if p, err := tab.Pin(&pins[i], h); p != o || err != nil {
 			t.Fatalf("Pin = %v, %v", p, err)
 		}
 	}
@@ -343,18 +347,18 @@ func TestPinDefersDelete(t *testing.T) {
 	if removed, err := tab.Delete(h); removed || err != nil {
 		t.Fatalf("second Delete while pending = %v, %v", removed, err)
 	}
-	if _, err := tab.Pin(h); err != nil {
+	if _, err := tab.Pin(&pins[2], h); err != nil {
 		t.Fatalf("Pin while pending: %v", err)
 	}
 	for i := range 2 {
-		if removed, err := tab.Unpin(h); removed || err != nil {
+		if removed, err := tab.Unpin(&pins[i]); removed || err != nil {
 			t.Fatalf("Unpin %d = %v, %v", i, removed, err)
 		}
 	}
 	if _, ok := tab.Get(h); !ok {
 		t.Fatal("gone before the last Unpin")
 	}
-	if removed, err := tab.Unpin(h); !removed || err != nil {
+	if removed, err := tab.Unpin(&pins[2]); !removed || err != nil {
 		t.Fatalf("last Unpin = %v, %v", removed, err)
 	}
 	if _, ok := tab.Get(h); ok {
@@ -363,8 +367,11 @@ func TestPinDefersDelete(t *testing.T) {
 	if tab.Len() != 0 {
 		t.Fatalf("Len = %d", tab.Len())
 	}
-	if _, err := tab.Unpin(h); !errors.Is(err, ErrStale) {
+	if _, err := tab.Unpin(&pins[2]); !errors.Is(err, ErrNotPinned) {
 		t.Fatalf("Unpin after removal = %v", err)
+	}
+	if _, err := tab.Pin(new(Pin), h); !errors.Is(err, ErrStale) {
+		t.Fatalf("Pin after removal = %v", err)
 	}
 	// The slot is free again, with the next generation.
 	if h2 := tab.Insert(&obj{}); h2.Index() != h.Index() || h2.Generation() != 2 {
@@ -375,12 +382,13 @@ func TestPinDefersDelete(t *testing.T) {
 func TestUnpinWithoutPin(t *testing.T) {
 	var tab Table[obj]
 	h := tab.Insert(&obj{})
-	if _, err := tab.Unpin(h); !errors.Is(err, ErrNotPinned) {
+	var pin Pin
+	if _, err := tab.Unpin(&pin); !errors.Is(err, ErrNotPinned) {
 		t.Fatalf("Unpin = %v", err)
 	}
-	tab.Pin(h)
-	tab.Unpin(h)
-	if _, err := tab.Unpin(h); !errors.Is(err, ErrNotPinned) {
+	tab.Pin(&pin, h)
+	tab.Unpin(&pin)
+	if _, err := tab.Unpin(&pin); !errors.Is(err, ErrNotPinned) {
 		t.Fatalf("Unpin once too often = %v", err)
 	}
 	if _, ok := tab.Get(h); !ok {
@@ -391,8 +399,9 @@ func TestUnpinWithoutPin(t *testing.T) {
 func TestPinWithoutDeleteKeepsValue(t *testing.T) {
 	var tab Table[obj]
 	h := tab.Insert(&obj{})
-	tab.Pin(h)
-	if removed, err := tab.Unpin(h); removed || err != nil {
+	var pin Pin
+	tab.Pin(&pin, h)
+	if removed, err := tab.Unpin(&pin); removed || err != nil {
 		t.Fatalf("Unpin = %v, %v", removed, err)
 	}
 	if _, ok := tab.Get(h); !ok {
@@ -414,9 +423,10 @@ func TestWriter(t *testing.T) {
 	if removed, err := w.Delete(a); !removed || err != nil {
 		t.Fatalf("Writer.Delete = %v, %v", removed, err)
 	}
-	tab.Pin(b)
+	var pin Pin
+	tab.Pin(&pin, b)
 	w.Delete(b)
-	if removed, err := w.Unpin(b); !removed || err != nil {
+	if removed, err := w.Unpin(&pin); !removed || err != nil {
 		t.Fatalf("Writer.Unpin = %v, %v", removed, err)
 	}
 	w.Unlock()
@@ -432,8 +442,7 @@ func ops(tab *Table[obj]) map[string]func(Handle) error {
 	return map[string]func(Handle) error{
 		"lookup": func(h Handle) error { _, err := tab.Lookup(h); return err },
 		"delete": func(h Handle) error { _, err := tab.Delete(h); return err },
-		"pin":    func(h Handle) error { _, err := tab.Pin(h); return err },
-		"unpin":  func(h Handle) error { _, err := tab.Unpin(h); return err },
+		"pin":    func(h Handle) error { _, err := tab.Pin(new(Pin), h); return err },
 		"pins":   func(h Handle) error { _, err := tab.Pins(h); return err },
 	}
 }

@@ -5,9 +5,8 @@ import (
 	"time"
 )
 
-// Insert on a full table panics (documented) but leaves the table's lock
-// held: Table.Insert takes the lock and calls Writer.Insert without a
-// deferred Unlock, so after a recovered panic every later write hangs.
+// Insert on a full table panics (documented) and must not leave the
+// table's lock held, or after a recovered panic every later write hangs.
 func TestInsertPanicOnAFullTableReleasesTheLock(t *testing.T) {
 	var tab Table[int]
 	h := tab.Insert(new(int))

@@ -2,6 +2,7 @@ package handle
 
 import (
 	"iter"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,7 @@ const (
 //	bit  63      live
 const (
 	pinMask    = uint64(1)<<32 - 1
+	maxPins    = 1<<31 - 1 // fits an int on 32-bit targets too
 	retiredBit = uint64(1) << 61
 	pendingBit = uint64(1) << 62
 	liveBit    = uint64(1) << 63
@@ -47,54 +49,84 @@ type directory[T any] struct {
 	_      [64 - 24]byte
 }
 
-// Table is a generational handle table: it stores pointers to values of
-// type T and names each by a [Handle]. Deleting a value bumps its slot's
-// generation, so every handle to it fails from then on, even after the
-// slot holds another value.
+// Key is the constraint of the handle types of a [KeyedTable]: [Handle]
+// itself, or a type of the program's own defined as one, so that the
+// handles of two tables cannot be mixed up at compile time:
 //
-// The zero Table is an empty table with table id 0, ready to use. [New]
-// makes a table with another id. A Table must not be copied after first
-// use.
+//	type UserID handle.Handle
+//	var users handle.KeyedTable[UserID, User]
+type Key interface{ ~uint64 }
+
+// KeyedTable is a generational handle table: it stores pointers to values
+// of type T and names each by a handle of type K, laid out as a [Handle].
+// Deleting a value bumps its slot's generation, so every handle to it fails
+// from then on, even after the slot holds another value.
 //
-// Reads ([Table.Get], [Table.Lookup], [Table.Pin], [Table.Pins],
-// [Table.Len], [Table.All]) are lock-free and may run on any goroutine at
-// any time. Writes ([Table.Insert], [Table.Delete]) take the table's lock;
-// [Table.Lock] holds it across several writes. [Table.Unpin] takes the lock
-// only when it completes a pending deletion.
-type Table[T any] struct {
+// The zero KeyedTable is an empty table with table id 0, ready to use.
+// [NewKeyed] makes a table with another id. A KeyedTable must not be
+// copied after first use.
+//
+// Reads ([KeyedTable.Get], [KeyedTable.Lookup], [KeyedTable.Pin],
+// [KeyedTable.Pins], [KeyedTable.Pending], [KeyedTable.Len],
+// [KeyedTable.All]) are lock-free and may run on any goroutine at any
+// time. Writes ([KeyedTable.Insert], [KeyedTable.Delete],
+// [KeyedTable.Retain], [KeyedTable.Clear]) take the table's lock;
+// [KeyedTable.Lock] holds it across several writes. [KeyedTable.Unpin]
+// takes the lock only when it completes a pending deletion.
+type KeyedTable[K Key, T any] struct {
 	// Read by every lookup, written only when a chunk is added; on a
-	// cache line of their own when the Table is allocated by New.
+	// cache line of their own when the table is allocated by New.
 	dir    atomic.Pointer[directory[T]]
 	idBits uint64 // the table id, in place; set by New only
 	_      [64 - 16]byte
 
 	count atomic.Int64 // values stored, deleted-while-pinned ones included
 
+	mu sync.Mutex
+	// Calls of Lock and Unlock so far, odd while the lock is held: a
+	// Writer remembers the count its Lock made, and is valid while the
+	// count is unchanged.
+	locks atomic.Uint64
+
 	// Guarded by mu.
-	mu     sync.Mutex
 	chunks []*chunk[T]    // what dir lists
 	free   []uint32       // slot indexes ready for reuse, the last one first
 	next   uint64         // slots handed out so far
-	_      [128 - 72]byte // 192 bytes in all: a size class of 64-byte multiples
+	_      [128 - 80]byte // 192 bytes in all: a size class of 64-byte multiples
 }
 
+// Table is the [KeyedTable] whose handles are plain [Handle] values.
+type Table[T any] = KeyedTable[Handle, T]
+
 // New returns an empty table whose handles carry id, so that another
-// table rejects them with [ErrForeign] (unless it has the same id). New
-// panics if id is greater than [MaxTableID].
-func New[T any](id uint16) *Table[T] {
+// table rejects them with [ErrForeign] (unless it has the same id). With
+// [AutoID], the table leases an id of its own from the process; see
+// [AutoID]. New panics if id is neither AutoID nor at most [MaxTableID],
+// and, with AutoID, if every id is in use by a live table.
+func New[T any](id uint16) *Table[T] { return NewKeyed[Handle, T](id) }
+
+// NewKeyed is [New] for a table with handles of type K.
+func NewKeyed[K Key, T any](id uint16) *KeyedTable[K, T] {
+	if id == AutoID {
+		t := new(KeyedTable[K, T])
+		id = leaseID()
+		t.idBits = uint64(id) << idShift
+		runtime.AddCleanup(t, releaseID, id)
+		return t
+	}
 	if id > MaxTableID {
 		panic("handle: table id " + strconv.Itoa(int(id)) + " out of range")
 	}
-	return &Table[T]{idBits: uint64(id) << idShift}
+	return &KeyedTable[K, T]{idBits: uint64(id) << idShift}
 }
 
 // ID returns the table's id.
-func (t *Table[T]) ID() uint16 { return uint16(t.idBits >> idShift) }
+func (t *KeyedTable[K, T]) ID() uint16 { return uint16(t.idBits >> idShift) }
 
 // slot returns the slot h names, or nil if h is of another table or past
 // the slots allocated. It does not look at the generation.
-func (t *Table[T]) slot(h Handle) *slot[T] {
-	if uint64(h)&idMask != t.idBits {
+func (t *KeyedTable[K, T]) slot(h uint64) *slot[T] {
+	if h&idMask != t.idBits {
 		return nil
 	}
 	d := t.dir.Load()
@@ -111,9 +143,10 @@ func (t *Table[T]) slot(h Handle) *slot[T] {
 
 // Get returns the value h names and true, or nil and false if h is null,
 // stale, of another table, or was never issued. It never returns the value
-// of another handle.
-func (t *Table[T]) Get(h Handle) (*T, bool) {
-	s := t.slot(h)
+// of another handle of this table; see the package documentation for
+// handles of a table that is gone.
+func (t *KeyedTable[K, T]) Get(h K) (*T, bool) {
+	s := t.slot(uint64(h))
 	if s == nil {
 		return nil, false
 	}
@@ -131,12 +164,12 @@ func (t *Table[T]) Get(h Handle) (*T, bool) {
 	return p, true
 }
 
-// Lookup is [Table.Get] with the reason for a failure: an [*Error] wrapping
-// [ErrNull], [ErrForeign], [ErrStale] or [ErrInvalid].
-func (t *Table[T]) Lookup(h Handle) (*T, error) {
-	s := t.slot(h)
+// Lookup is [KeyedTable.Get] with the reason for a failure: an [*Error]
+// wrapping [ErrNull], [ErrForeign], [ErrStale] or [ErrInvalid].
+func (t *KeyedTable[K, T]) Lookup(h K) (*T, error) {
+	s := t.slot(uint64(h))
 	if s == nil {
-		return nil, t.fail("lookup", h, 0)
+		return nil, t.fail("lookup", uint64(h), 0)
 	}
 	want := uint64(h)&genMask | liveBit
 	st := s.state.Load()
@@ -146,20 +179,20 @@ func (t *Table[T]) Lookup(h Handle) (*T, error) {
 			return p, nil
 		}
 	}
-	return nil, t.fail("lookup", h, st)
+	return nil, t.fail("lookup", uint64(h), st)
 }
 
 // fail explains why h does not name a live value, given the state st of
 // its slot (0 if there is no such slot).
-func (t *Table[T]) fail(op string, h Handle, st uint64) error {
-	return &Error{Op: op, Handle: h, Table: t.ID(), Err: t.reason(h, st)}
+func (t *KeyedTable[K, T]) fail(op string, h uint64, st uint64) error {
+	return &Error{Op: op, Handle: Handle(h), Table: t.ID(), Err: t.reason(h, st)}
 }
 
-func (t *Table[T]) reason(h Handle, st uint64) error {
-	switch g, sg := uint64(h)&genMask, st&genMask; {
+func (t *KeyedTable[K, T]) reason(h uint64, st uint64) error {
+	switch g, sg := h&genMask, st&genMask; {
 	case h == 0:
 		return ErrNull
-	case uint64(h)&idMask != t.idBits:
+	case h&idMask != t.idBits:
 		return ErrForeign
 	case g == 0 || g > sg:
 		return ErrInvalid
@@ -170,14 +203,14 @@ func (t *Table[T]) reason(h Handle, st uint64) error {
 
 // Len returns the number of values in the table, counting those deleted
 // while pinned until their last pin is released.
-func (t *Table[T]) Len() int { return int(t.count.Load()) }
+func (t *KeyedTable[K, T]) Len() int { return int(t.count.Load()) }
 
 // All returns an iterator over the live values and their handles, in slot
 // order. It takes no lock: every pair it yields was live when it was read,
 // and values inserted or deleted during the iteration may or may not be
 // seen.
-func (t *Table[T]) All() iter.Seq2[Handle, *T] {
-	return func(yield func(Handle, *T) bool) {
+func (t *KeyedTable[K, T]) All() iter.Seq2[K, *T] {
+	return func(yield func(K, *T) bool) {
 		d := t.dir.Load()
 		if d == nil {
 			return
@@ -193,7 +226,7 @@ func (t *Table[T]) All() iter.Seq2[Handle, *T] {
 				if s.state.Load()&matchMask != st&matchMask {
 					continue
 				}
-				h := Handle(t.idBits | st&genMask | uint64(ci)<<chunkBits | uint64(j))
+				h := K(t.idBits | st&genMask | uint64(ci)<<chunkBits | uint64(j))
 				if !yield(h, p) {
 					return
 				}
@@ -202,29 +235,34 @@ func (t *Table[T]) All() iter.Seq2[Handle, *T] {
 	}
 }
 
-// Pin returns the value h names and adds a pin to it: while a handle is
-// pinned, [Table.Delete] only marks its value for deletion, and the value
-// stays in the table (Get, Lookup and Pin still find it) until the last
-// pin is released with [Table.Unpin]. Each successful Pin must be matched
-// by one Unpin. Pin is lock-free.
+// Pin returns the value h names and adds a pin to it, held by p: while a
+// value is pinned, [KeyedTable.Delete] only marks it for deletion, and the
+// value stays in the table (Get, Lookup and Pin still find it) until the
+// last pin is released with [KeyedTable.Unpin]. Pin is lock-free.
 //
-// Pin panics if the value already holds 2³²-1 pins, which only a leak of
-// pins can reach.
-func (t *Table[T]) Pin(h Handle) (*T, error) {
-	s := t.slot(h)
+// p must be a [Pin] that never held a pin: Pin panics otherwise, and if
+// the value already holds 2³¹-1 pins, which only a leak of pins can reach.
+// If Pin fails, p holds nothing and may be used again.
+func (t *KeyedTable[K, T]) Pin(p *Pin, h K) (*T, error) {
+	if p.state.Load() != pinUnused {
+		panic("handle: Pin with a Pin that was used before (or a copy of one)")
+	}
+	s := t.slot(uint64(h))
 	if s == nil {
-		return nil, t.fail("pin", h, 0)
+		return nil, t.fail("pin", uint64(h), 0)
 	}
 	want := uint64(h)&genMask | liveBit
 	for {
 		st := s.state.Load()
 		if st&matchMask != want {
-			return nil, t.fail("pin", h, st)
+			return nil, t.fail("pin", uint64(h), st)
 		}
-		if st&pinMask == pinMask {
-			panic("handle: too many pins on " + h.String())
+		if st&pinMask == maxPins {
+			panic("handle: too many pins on " + Handle(h).String())
 		}
 		if s.state.CompareAndSwap(st, st+1) {
+			p.self, p.h, p.t = p, uint64(h), &t.mu
+			p.state.Store(pinHeld)
 			// A pinned slot cannot be freed, so its value cannot change.
 			return s.val.Load(), nil
 		}
@@ -232,52 +270,65 @@ func (t *Table[T]) Pin(h Handle) (*T, error) {
 }
 
 // Pins returns the number of pins h holds.
-func (t *Table[T]) Pins(h Handle) (int, error) {
-	s := t.slot(h)
+func (t *KeyedTable[K, T]) Pins(h K) (int, error) {
+	s := t.slot(uint64(h))
 	if s == nil {
-		return 0, t.fail("pins", h, 0)
+		return 0, t.fail("pins", uint64(h), 0)
 	}
 	st := s.state.Load()
 	if st&matchMask != uint64(h)&genMask|liveBit {
-		return 0, t.fail("pins", h, st)
+		return 0, t.fail("pins", uint64(h), st)
 	}
 	return int(st & pinMask), nil
 }
 
-// Unpin releases a pin taken by [Table.Pin]. If it was the last pin of a
-// value deleted while pinned, the value is removed now and Unpin reports
-// true. Unpinning a handle that holds no pin reports [ErrNotPinned].
-func (t *Table[T]) Unpin(h Handle) (removed bool, err error) { return t.unpin(h, false) }
-
-func (t *Table[T]) unpin(h Handle, locked bool) (bool, error) {
-	s := t.slot(h)
+// Pending reports whether h names a value that was deleted while pinned
+// and stays in the table until its last pin is released.
+func (t *KeyedTable[K, T]) Pending(h K) bool {
+	s := t.slot(uint64(h))
 	if s == nil {
-		return false, t.fail("unpin", h, 0)
+		return false
 	}
-	want := uint64(h)&genMask | liveBit
+	st := s.state.Load()
+	return st&matchMask == uint64(h)&genMask|liveBit && st&pendingBit != 0
+}
+
+// Unpin releases the pin p holds, taken by [KeyedTable.Pin]. If it was the
+// last pin of a value deleted while pinned, the value is removed now and
+// Unpin reports true. A Pin that holds no pin of this table (one never
+// used, one already unpinned, or a copy of another Pin) releases nothing:
+// Unpin reports [ErrNotPinned], or [ErrForeign] for a pin of another
+// table.
+func (t *KeyedTable[K, T]) Unpin(p *Pin) (removed bool, err error) { return t.unpin(p, false) }
+
+func (t *KeyedTable[K, T]) unpin(p *Pin, locked bool) (bool, error) {
+	if p.state.Load() != pinHeld || p.self != p {
+		return false, &Error{Op: "unpin", Handle: p.Handle(), Table: t.ID(), Err: ErrNotPinned}
+	}
+	if p.t != &t.mu {
+		return false, &Error{Op: "unpin", Handle: Handle(p.h), Table: t.ID(), Err: ErrForeign}
+	}
+	if !p.state.CompareAndSwap(pinHeld, pinSpent) {
+		return false, &Error{Op: "unpin", Handle: Handle(p.h), Table: t.ID(), Err: ErrNotPinned}
+	}
+	// p held a pin, so the slot exists and is live with p's generation.
+	h := p.h
+	s := t.slot(h)
 	for {
 		st := s.state.Load()
-		if st&matchMask != want {
-			return false, t.fail("unpin", h, st)
-		}
-		switch {
-		case st&pinMask == 0:
-			return false, &Error{Op: "unpin", Handle: h, Table: t.ID(), Err: ErrNotPinned}
-		case st&pinMask == 1 && st&pendingBit != 0:
+		if st&pinMask == 1 && st&pendingBit != 0 {
 			if s.state.CompareAndSwap(st, freed(st)) {
 				if !locked {
 					t.mu.Lock()
 				}
-				t.release(uint32(h), s, st)
+				t.release(uint32(h), s)
 				if !locked {
 					t.mu.Unlock()
 				}
 				return true, nil
 			}
-		default:
-			if s.state.CompareAndSwap(st, st-1) {
-				return false, nil
-			}
+		} else if s.state.CompareAndSwap(st, st-1) {
+			return false, nil
 		}
 	}
 }
@@ -292,11 +343,11 @@ func freed(st uint64) uint64 {
 	return g
 }
 
-// release finishes the removal of the occupant of slot i, whose state was
-// st, once its state word says it is gone. The lock must be held.
-func (t *Table[T]) release(i uint32, s *slot[T], st uint64) {
+// release finishes the removal of the occupant of slot i once its state
+// word says it is gone. The lock must be held.
+func (t *KeyedTable[K, T]) release(i uint32, s *slot[T]) {
 	s.val.Store(nil)
-	if st&genMask != genMask {
+	if s.state.Load()&retiredBit == 0 {
 		t.free = append(t.free, i)
 	}
 	t.count.Add(-1)
@@ -304,53 +355,116 @@ func (t *Table[T]) release(i uint32, s *slot[T], st uint64) {
 
 // Insert stores p and returns its handle. It panics if p is nil, or if the
 // table has used all 2³² slots.
-func (t *Table[T]) Insert(p *T) Handle {
+func (t *KeyedTable[K, T]) Insert(p *T) K {
 	if p == nil {
 		panic("handle: Insert of a nil pointer")
 	}
-	w := t.Lock()
-	defer w.Unlock() // Insert panics on a full table
-	return w.Insert(p)
+	t.mu.Lock()
+	defer t.mu.Unlock() // insert panics on a full table
+	return t.insert(p)
 }
 
 // Delete deletes the value h names; every handle to it fails from then
 // on. If h is pinned, the deletion is pending instead: the value stays
 // until the last pin is released, and Delete reports removed == false.
 // Deleting a value whose deletion is pending does nothing.
-func (t *Table[T]) Delete(h Handle) (removed bool, err error) {
-	w := t.Lock()
-	defer w.Unlock()
-	return w.Delete(h)
-}
-
-// Writer is a [Table] whose lock is held, returned by [Table.Lock]. Its
-// writes are those of the table, without taking the lock again. Use it to
-// make several writes at once, or to keep data of your own consistent with
-// the table: the lock then guards that data too. Reads need no Writer.
-//
-// A Writer is valid until [Writer.Unlock]; using it afterwards is a data
-// race.
-type Writer[T any] Table[T]
-
-// Lock takes the table's lock and returns a [Writer] that holds it. Reads
-// are not blocked; other writers wait until [Writer.Unlock].
-func (t *Table[T]) Lock() *Writer[T] {
+func (t *KeyedTable[K, T]) Delete(h K) (removed bool, err error) {
 	t.mu.Lock()
-	return (*Writer[T])(t)
+	defer t.mu.Unlock()
+	return t.delete(h)
 }
 
-// Unlock releases the lock; w must not be used afterwards.
-func (w *Writer[T]) Unlock() { w.mu.Unlock() }
+// Retain deletes every value for which keep returns false, as
+// [KeyedTable.Delete] does: a pinned value is removed by its last Unpin.
+// Values whose deletion is pending are not offered to keep. keep runs
+// with the table's lock held, in slot order; it may read the table but
+// must not write to it.
+func (t *KeyedTable[K, T]) Retain(keep func(K, *T) bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for ci, c := range t.chunks {
+		for j := range c {
+			st := c[j].state.Load()
+			if st&liveBit == 0 || st&pendingBit != 0 {
+				continue
+			}
+			h := K(t.idBits | st&genMask | uint64(ci)<<chunkBits | uint64(j))
+			if !keep(h, c[j].val.Load()) {
+				t.delete(h)
+			}
+		}
+	}
+}
+
+// Clear deletes every value, as [KeyedTable.Delete] does: pinned values
+// are removed by their last Unpin.
+func (t *KeyedTable[K, T]) Clear() {
+	t.Retain(func(K, *T) bool { return false })
+}
+
+// KeyedWriter is a [KeyedTable] whose lock is held, returned by
+// [KeyedTable.Lock]. Its writes are those of the table, without taking the
+// lock again. Use it to make several writes at once, or to keep data of
+// your own consistent with the table: the lock then guards that data too.
+// Reads need no KeyedWriter.
+//
+// A KeyedWriter is valid until [KeyedWriter.Unlock]. Using it, or a copy of
+// it, afterwards is a programmer error: its methods panic then, even if the
+// lock has been taken again meanwhile. The zero KeyedWriter is never valid.
+type KeyedWriter[K Key, T any] struct {
+	t     *KeyedTable[K, T]
+	locks uint64 // t.locks when the Writer was made
+}
+
+// Writer is the [KeyedWriter] of a [Table].
+type Writer[T any] = KeyedWriter[Handle, T]
+
+// Lock takes the table's lock and returns a [KeyedWriter] that holds it.
+// Reads are not blocked; other writers wait until [KeyedWriter.Unlock].
+func (t *KeyedTable[K, T]) Lock() KeyedWriter[K, T] {
+	t.mu.Lock()
+	return KeyedWriter[K, T]{t: t, locks: t.locks.Add(1)}
+}
+
+// table returns the table of w, and panics if w no longer holds its lock.
+func (w KeyedWriter[K, T]) table() *KeyedTable[K, T] {
+	if w.t == nil || w.t.locks.Load() != w.locks {
+		panic("handle: use of a Writer after its Unlock")
+	}
+	return w.t
+}
+
+// Unlock releases the lock; w and its copies must not be used afterwards.
+// It panics if w no longer holds the lock.
+func (w KeyedWriter[K, T]) Unlock() {
+	t := w.table()
+	t.locks.Add(1)
+	t.mu.Unlock()
+}
 
 // Table returns the table w writes to.
-func (w *Writer[T]) Table() *Table[T] { return (*Table[T])(w) }
+func (w KeyedWriter[K, T]) Table() *KeyedTable[K, T] { return w.t }
 
-// Insert is [Table.Insert] under w's lock.
-func (w *Writer[T]) Insert(p *T) Handle {
+// Insert is [KeyedTable.Insert] under w's lock.
+func (w KeyedWriter[K, T]) Insert(p *T) K {
 	if p == nil {
 		panic("handle: Insert of a nil pointer")
 	}
-	t := (*Table[T])(w)
+	return w.table().insert(p)
+}
+
+// Delete is [KeyedTable.Delete] under w's lock.
+func (w KeyedWriter[K, T]) Delete(h K) (removed bool, err error) {
+	return w.table().delete(h)
+}
+
+// Unpin is [KeyedTable.Unpin] under w's lock.
+func (w KeyedWriter[K, T]) Unpin(p *Pin) (removed bool, err error) {
+	return w.table().unpin(p, true)
+}
+
+// insert is Insert; the lock must be held.
+func (t *KeyedTable[K, T]) insert(p *T) K {
 	var i uint32
 	if n := len(t.free); n > 0 {
 		i = t.free[n-1]
@@ -364,11 +478,11 @@ func (w *Writer[T]) Insert(p *T) Handle {
 	s.val.Store(p)
 	s.state.Store(g | liveBit)
 	t.count.Add(1)
-	return Handle(t.idBits | g | uint64(i))
+	return K(t.idBits | g | uint64(i))
 }
 
 // grow hands out a slot never used before, adding a chunk if needed.
-func (t *Table[T]) grow() uint32 {
+func (t *KeyedTable[K, T]) grow() uint32 {
 	if t.next > MaxIndex {
 		panic("handle: table full")
 	}
@@ -389,18 +503,17 @@ func (t *Table[T]) grow() uint32 {
 	return i
 }
 
-// Delete is [Table.Delete] under w's lock.
-func (w *Writer[T]) Delete(h Handle) (removed bool, err error) {
-	t := (*Table[T])(w)
-	s := t.slot(h)
+// delete is Delete; the lock must be held.
+func (t *KeyedTable[K, T]) delete(h K) (removed bool, err error) {
+	s := t.slot(uint64(h))
 	if s == nil {
-		return false, t.fail("delete", h, 0)
+		return false, t.fail("delete", uint64(h), 0)
 	}
 	want := uint64(h)&genMask | liveBit
 	for {
 		st := s.state.Load()
 		if st&matchMask != want {
-			return false, t.fail("delete", h, st)
+			return false, t.fail("delete", uint64(h), st)
 		}
 		if st&pinMask != 0 {
 			// Pins come and go without the lock: mark the deletion in the
@@ -411,17 +524,8 @@ func (w *Writer[T]) Delete(h Handle) (removed bool, err error) {
 			continue
 		}
 		if s.state.CompareAndSwap(st, freed(st)) {
-			s.val.Store(nil)
-			if st&genMask != genMask {
-				t.free = append(t.free, uint32(h))
-			}
-			t.count.Add(-1)
+			t.release(uint32(h), s)
 			return true, nil
 		}
 	}
-}
-
-// Unpin is [Table.Unpin] under w's lock.
-func (w *Writer[T]) Unpin(h Handle) (removed bool, err error) {
-	return (*Table[T])(w).unpin(h, true)
 }

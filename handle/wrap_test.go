@@ -53,7 +53,7 @@ func TestGenerationWrapRetiresSlot(t *testing.T) {
 		if _, err := tab.Lookup(h); !errors.Is(err, ErrStale) {
 			t.Errorf("Lookup(%v) = %v, want ErrStale", h, err)
 		}
-		if _, err := tab.Pin(h); !errors.Is(err, ErrStale) {
+		if _, err := tab.Pin(new(Pin), h); !errors.Is(err, ErrStale) {
 			t.Errorf("Pin(%v) = %v, want ErrStale", h, err)
 		}
 	}
@@ -96,11 +96,12 @@ func TestGenerationWrapAfterPendingDelete(t *testing.T) {
 	tab.Delete(tab.Insert(&obj{}))
 	forceGeneration(t, &tab, 0, MaxGeneration-1)
 	h := tab.Insert(&obj{})
-	tab.Pin(h)
+	var pin Pin
+	tab.Pin(&pin, h)
 	if removed, _ := tab.Delete(h); removed {
 		t.Fatal("pinned value removed")
 	}
-	if removed, err := tab.Unpin(h); !removed || err != nil {
+	if removed, err := tab.Unpin(&pin); !removed || err != nil {
 		t.Fatalf("Unpin = %v, %v", removed, err)
 	}
 	if h2 := tab.Insert(&obj{}); h2.Index() == 0 {
@@ -115,12 +116,12 @@ func TestPinLimitPanics(t *testing.T) {
 	var tab Table[obj]
 	h := tab.Insert(&obj{})
 	s := &tab.chunks[0][0]
-	s.state.Add(pinMask - 1) // one pin short of the limit
-	if _, err := tab.Pin(h); err != nil {
+	s.state.Add(maxPins - 1) // one pin short of the limit
+	if _, err := tab.Pin(new(Pin), h); err != nil {
 		t.Fatalf("Pin up to the limit: %v", err)
 	}
-	mustPanic(t, "too many pins", func() { tab.Pin(h) })
-	if n, _ := tab.Pins(h); n != int(pinMask) {
+	mustPanic(t, "too many pins", func() { tab.Pin(new(Pin), h) })
+	if n, _ := tab.Pins(h); n != maxPins {
 		t.Fatalf("Pins = %d", n)
 	}
 }

@@ -2,6 +2,7 @@ package weakref
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 	"weak"
 )
@@ -170,6 +171,52 @@ func BenchmarkStrongRelease(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s.Release()
+		if err := s.Release(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
+
+// BenchmarkStrongReleaseTracked is BenchmarkStrongRelease with TrackSites
+// on.
+func BenchmarkStrongReleaseTracked(b *testing.B) {
+	var r Registry[thing]
+	w := r.Weak(&thing{})
+	TrackSites(true)
+	defer TrackSites(false)
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := w.Strong()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Release(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBaselineLockedRefcount is the baseline of BenchmarkStrongRelease:
+// what a reference object with an atomic count and a locked release costs
+// at the least, an allocation, an atomic add and a lock round trip.
+func BenchmarkBaselineLockedRefcount(b *testing.B) {
+	var mu sync.Mutex
+	var n atomic.Int64
+	o := &thing{}
+	b.ReportAllocs()
+	for b.Loop() {
+		r := &benchRef{p: o, n: &n}
+		refSink = r // on the heap, as a Strong is
+		r.n.Add(1)
+		mu.Lock()
+		r.n.Add(-1)
+		mu.Unlock()
+	}
+}
+
+type benchRef struct {
+	p *thing
+	n *atomic.Int64
+}
+
+var refSink *benchRef

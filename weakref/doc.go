@@ -25,11 +25,16 @@
 // handle: give such a T a field.
 //
 // The zero Registry is ready to use. Each registry, zero or made with
-// [New], gets its own table id (from [handle.NewID]), and rejects the
-// handles of every other registry with [ErrForeign]. Ids are 12 bits: a
-// program with more than 3,839 registries and other handle tables at once
-// may have two with the same id, and then a raw handle of one is taken by
-// the other as one of its own. Registries are meant to be few and long-lived.
+// [New], leases a table id of its own on first use (see [handle.AutoID])
+// and gives it back once the registry is garbage collected, so that while
+// two registries are alive, each rejects the raw handles of the other with
+// [ErrForeign], however many registries came and went before. Ids are 12
+// bits: a program with 3,839 registries and other tables with leased ids
+// alive at once cannot make another, and the first use of one more
+// registry panics. What remains possible is a raw handle of a registry
+// that is gone, presented to a later registry that leased the same id:
+// that registry may take it as one of its own. Keep raw handles no longer
+// than their registry.
 //
 // # Upgrading
 //
@@ -49,8 +54,10 @@
 // handles of other registries, deleted objects and values the registry
 // never issued fail with [ErrNull], [ErrForeign], [ErrGone] and
 // [ErrInvalid] respectively (wrapped in an [*Error]); whatever the integer,
-// FromRaw never panics and never yields another object. A raw handle is
-// only meaningful within the process that issued it.
+// FromRaw never panics, and never yields an object other than the one the
+// handle was issued for by a live registry (the one caveat is a registry
+// that is gone, above). A raw handle is only meaningful within the process
+// that issued it.
 //
 // # Deleting and strong references
 //
@@ -58,7 +65,20 @@
 // then on, and the registry drops its reference to it. A [Strong], from
 // [Weak.Strong], keeps its object from being deleted while held: a Delete
 // meanwhile is carried out when the last Strong is released, and until
-// then the object stays upgradable. Every Strong must be released.
+// then the object stays upgradable through its old handle. It is no longer
+// registered, though: [Registry.Weak] registers it again under a new
+// handle, which the pending deletion does not affect.
+//
+// Every Strong must be released, once, by [Strong.Release]. Each Strong
+// holds its own reference: a second Release, or the Release of a struct
+// copy of a Strong, releases nothing and reports [ErrNotHeld], so it
+// cannot drop the reference of another holder.
+//
+// # Leaks
+//
+// [Registry.Leaks] lists the objects that Strongs still hold, with how
+// many: at the end of a test or a program, the Strongs nobody released.
+// With [TrackSites] on, it also says where each of them was taken.
 //
 // # Collectable registries
 //
@@ -94,7 +114,8 @@
 // Everything is safe from any goroutine. Upgrades, [Registry.FromRaw],
 // [Weak.Strong], [Registry.Len] and iteration are lock-free; registering,
 // [Registry.Lookup], deleting and releasing a Strong take the registry's
-// lock. The objects themselves are
+// lock. With [TrackSites] on, Weak.Strong, Release and [Registry.Leaks]
+// also take a lock of the site records. The objects themselves are
 // not protected: a program that upgrades on several goroutines must
 // synchronize its use of the object, as with any shared pointer.
 package weakref

@@ -21,16 +21,20 @@ var (
 	// ErrInvalid reports a raw value the registry never issued, such as a
 	// forged or corrupted one.
 	ErrInvalid = errors.New("weakref: invalid handle")
+	// ErrNotHeld reports the Release of a Strong that holds no reference:
+	// one released already, or a copy of another Strong.
+	ErrNotHeld = errors.New("weakref: strong reference not held")
 )
 
 // Error describes a failed operation on a weak handle. Err is one of the
 // package's sentinel errors.
 type Error struct {
-	// Op is the operation: "from raw", "delete" or "strong".
+	// Op is the operation: "from raw", "delete", "strong" or "release".
 	Op string
 	// Raw is the raw form of the handle, as [Weak.Raw] returns it.
 	Raw uint64
-	// Err is the reason: ErrNull, ErrGone, ErrForeign or ErrInvalid.
+	// Err is the reason: ErrNull, ErrGone, ErrForeign, ErrInvalid or
+	// ErrNotHeld.
 	Err error
 }
 

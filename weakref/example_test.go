@@ -3,6 +3,7 @@ package weakref_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cellar-go/cellar/weakref"
 )
@@ -133,4 +134,60 @@ func ExampleNew_collectable() {
 	if m, ok := w.Upgrade(); ok {
 		m.call("haunt")
 	}
+}
+
+// Each Strong is released once: a second Release reports ErrNotHeld and
+// releases nothing of anyone else's.
+func ExampleStrong_Release() {
+	var mobs weakref.Registry[mob]
+	w := mobs.Weak(&mob{name: "troll"})
+	a, _ := w.Strong()
+	b, _ := w.Strong()
+
+	fmt.Println(a.Release())
+	err := a.Release()
+	fmt.Println(errors.Is(err, weakref.ErrNotHeld), b.Value().name)
+	b.Release()
+	// Output:
+	// <nil>
+	// true troll
+}
+
+// An object deleted while a Strong holds it can be registered again: it
+// gets a new handle, which outlives the pending deletion.
+func ExampleRegistry_Weak_pendingDelete() {
+	var mobs weakref.Registry[mob]
+	m := &mob{name: "phoenix"}
+	old := mobs.Weak(m)
+	s, _ := old.Strong()
+	old.Delete() // waits for s
+
+	fresh := mobs.Weak(m)
+	fmt.Println(fresh != old)
+	s.Release() // carries out the deletion of old
+	_, oldOK := old.Upgrade()
+	_, freshOK := fresh.Upgrade()
+	fmt.Println(oldOK, freshOK)
+	// Output:
+	// true
+	// false true
+}
+
+// Leaks lists the objects that Strongs still hold, with where each Strong
+// was taken when TrackSites is on.
+func ExampleRegistry_Leaks() {
+	var mobs weakref.Registry[mob]
+	w := mobs.Weak(&mob{name: "orc"})
+	weakref.TrackSites(true)
+	defer weakref.TrackSites(false)
+	s, _ := w.Strong() // never released below
+
+	for _, l := range mobs.Leaks() {
+		fmt.Println(l.Weak == w, l.Count, len(l.Sites), strings.Contains(l.Sites[0], "example_test.go"))
+	}
+	s.Release()
+	fmt.Println(len(mobs.Leaks()))
+	// Output:
+	// true 1 1 true
+	// 0
 }

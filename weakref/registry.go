@@ -20,7 +20,7 @@ type Options struct {
 }
 
 // Registry hands out weak handles to objects of type T, identified by
-// their address: the same live object always gets the same handle.
+// their address: the same registered object always gets the same handle.
 //
 // The zero Registry is ready to use and holds its objects strongly until
 // they are deleted; [New] makes a collectable one. A Registry must not be
@@ -55,11 +55,6 @@ func (r *Registry[T]) init() *core[T] {
 	return r.c.Load()
 }
 
-// nextID returns the table id of a new registry: from the sequence
-// handle.NewID shares with every table of the process, so that a handle of
-// one registry is foreign to every other (until the sequence wraps).
-func nextID() uint16 { return handle.NewID() }
-
 // core is a registry's state. Exactly one of strong and weak is used,
 // according to collect.
 type core[T any] struct {
@@ -74,6 +69,8 @@ type core[T any] struct {
 	ids    index    // identity hash → handle
 	hashes []uint64 // identity hash of the object in each slot
 	_      [64 - 56]byte
+
+	sites sites[T]
 }
 
 // entry is what a collectable registry stores for an object.
@@ -85,13 +82,14 @@ type entry[T any] struct {
 	cleanup runtime.Cleanup
 }
 
-// newCore makes the state of a registry with its own table id.
+// newCore makes the state of a registry with a table id of its own,
+// leased for as long as the registry is reachable.
 func newCore[T any](opts Options) *core[T] {
 	c := &core[T]{collect: opts.Collectable, seed: maphash.MakeSeed()}
 	if c.collect {
-		c.weak = handle.New[entry[T]](nextID())
+		c.weak = handle.New[entry[T]](handle.AutoID)
 	} else {
-		c.strong = handle.New[T](nextID())
+		c.strong = handle.New[T](handle.AutoID)
 	}
 	return c
 }
@@ -150,7 +148,9 @@ func (c *core[T]) removed(h handle.Handle) {
 
 // handleOf returns p's handle in a registry that is not collectable,
 // registering p if it has none. It looks p up and finds the place of a new
-// entry in one pass over the index.
+// entry in one pass over the index. A handle whose deletion is pending
+// (deleted while a Strong holds it) is not p's any more: p then gets a new
+// one.
 func (c *core[T]) handleOf(p *T) handle.Handle {
 	hash := maphash.Comparable(c.seed, p)
 	w := c.strong.Lock()
@@ -165,7 +165,7 @@ func (c *core[T]) handleOf(p *T) handle.Handle {
 				free = i
 			}
 		} else if e[i].hash == hash {
-			if q, _ := c.strong.Get(e[i].h); q == p {
+			if q, _ := c.strong.Get(e[i].h); q == p && !c.strong.Pending(e[i].h) {
 				h := e[i].h
 				w.Unlock()
 				return h
@@ -201,7 +201,7 @@ func (c *core[T]) handleOfCollectable(p *T) handle.Handle {
 		} else if e[i].hash == hash {
 			// A collected object's entry never matches: its weak pointer
 			// is nil, even if p took its address.
-			if ent, ok := c.weak.Get(e[i].h); ok && ent.wp.Value() == p {
+			if ent, ok := c.weak.Get(e[i].h); ok && ent.wp.Value() == p && !c.weak.Pending(e[i].h) {
 				h := e[i].h
 				w.Unlock()
 				return h
@@ -234,7 +234,8 @@ func collected[T any](e *entry[T]) {
 	w.Unlock()
 }
 
-// lookupHandle returns p's handle, or 0 if p is not registered.
+// lookupHandle returns p's handle, or 0 if p is not registered (or only
+// under a handle whose deletion is pending).
 func (c *core[T]) lookupHandle(p *T) handle.Handle {
 	hash := maphash.Comparable(c.seed, p)
 	if c.collect {
@@ -248,7 +249,7 @@ func (c *core[T]) lookupHandle(p *T) handle.Handle {
 	}
 	mask := uint64(len(x.e) - 1)
 	for i := hash & mask; x.e[i].h != 0; i = (i + 1) & mask {
-		if e := x.e[i]; e.h != tomb && e.hash == hash && c.get(e.h) == p {
+		if e := x.e[i]; e.h != tomb && e.hash == hash && c.get(e.h) == p && !c.pending(e.h) {
 			return e.h
 		}
 	}
@@ -297,47 +298,64 @@ func (c *core[T]) deleteCollectable(h handle.Handle) error {
 	return nil
 }
 
-// pin pins h and returns its object.
-func (c *core[T]) pin(h handle.Handle) (*T, error) {
+// pending reports whether h's deletion waits for a Strong's release.
+func (c *core[T]) pending(h handle.Handle) bool {
+	if c.collect {
+		return c.weak.Pending(h)
+	}
+	return c.strong.Pending(h)
+}
+
+// pin pins h with pin and returns its object.
+func (c *core[T]) pin(pin *handle.Pin, h handle.Handle) (*T, error) {
 	if !c.collect {
-		p, err := c.strong.Pin(h)
+		p, err := c.strong.Pin(pin, h)
 		if err != nil {
 			return nil, fail("strong", h, err)
 		}
 		return p, nil
 	}
-	e, err := c.weak.Pin(h)
+	e, err := c.weak.Pin(pin, h)
 	if err != nil {
 		return nil, fail("strong", h, err)
 	}
 	if p := e.wp.Value(); p != nil {
 		return p, nil
 	}
-	c.unpin(h)
+	c.unpin(pin)
 	return nil, &Error{Op: "strong", Raw: uint64(h), Err: ErrGone}
 }
 
-// unpin releases a pin of h. It takes the lock so that, if this completes
-// a pending deletion, the identity index forgets h in the same step.
-func (c *core[T]) unpin(h handle.Handle) {
+// unpin releases pin. It takes the lock so that, if this completes a
+// pending deletion, the identity index forgets the handle in the same
+// step. It reports whether pin held a pin.
+func (c *core[T]) unpin(pin *handle.Pin) bool {
+	var removed bool
+	var err error
 	if !c.collect {
 		w := c.strong.Lock()
-		if removed, _ := w.Unpin(h); removed {
-			c.removed(h)
+		if removed, err = w.Unpin(pin); removed {
+			c.removed(pin.Handle())
 		}
 		w.Unlock()
-		return
+	} else {
+		w := c.weak.Lock()
+		if removed, err = w.Unpin(pin); removed {
+			c.removed(pin.Handle())
+		}
+		w.Unlock()
 	}
-	w := c.weak.Lock()
-	if removed, _ := w.Unpin(h); removed {
-		c.removed(h)
-	}
-	w.Unlock()
+	return err == nil
 }
 
 // Weak returns the weak handle of p, registering p if it has none: asking
 // twice for the same live object returns the same handle. Weak panics if p
 // is nil.
+//
+// An object that was deleted while a [Strong] holds it is no longer
+// registered, though it stays upgradable through its old handle until the
+// Strong is released: Weak registers it again, under a new handle that
+// the pending deletion does not affect.
 //
 // In a registry that is not collectable, the registry keeps p alive until
 // it is deleted.
@@ -362,7 +380,8 @@ func (r *Registry[T]) weakSlow(p *T) Weak[T] {
 }
 
 // Lookup returns the weak handle of p and true if p is registered, without
-// registering it otherwise.
+// registering it otherwise. An object deleted while a [Strong] holds it is
+// not registered.
 func (r *Registry[T]) Lookup(p *T) (Weak[T], bool) {
 	if p == nil {
 		return Weak[T]{}, false
@@ -380,6 +399,8 @@ func (r *Registry[T]) Lookup(p *T) (Weak[T], bool) {
 // [*Error] wrapping [ErrNull], [ErrGone], [ErrForeign] or [ErrInvalid].
 //
 // The object may go away right after FromRaw returns; [Weak.Upgrade] tells.
+// A raw handle of a registry that is gone may be taken for one of r's, if
+// r leased the same table id since (see the package documentation).
 func (r *Registry[T]) FromRaw(raw uint64) (Weak[T], error) {
 	c := r.core()
 	h := handle.Handle(raw)

@@ -21,19 +21,16 @@ func TestStrongDefersDelete(t *testing.T) {
 	if err := w.Delete(); err != nil {
 		t.Fatalf("Delete while held = %v", err)
 	}
-	// Not deleted while the Strong is held: upgradable, found by FromRaw
-	// and Lookup, same handle when asked again, counted.
+	// Not deleted while the Strong is held: upgradable, found by FromRaw,
+	// counted; but no longer registered (see TestWeakDuringPendingDelete).
 	if p, ok := w.Upgrade(); !ok || p != o {
 		t.Fatal("a held object was deleted")
 	}
 	if _, err := r.FromRaw(w.Raw()); err != nil {
 		t.Fatalf("FromRaw while held: %v", err)
 	}
-	if r.Weak(o) != w {
-		t.Fatal("a held object got a second handle")
-	}
-	if got, ok := r.Lookup(o); !ok || got != w {
-		t.Fatal("Lookup of a held object")
+	if _, ok := r.Lookup(o); ok {
+		t.Fatal("Lookup finds an object whose deletion is pending")
 	}
 	if r.Len() != 1 {
 		t.Fatalf("Len = %d", r.Len())
@@ -76,14 +73,20 @@ func TestStrongWithoutDelete(t *testing.T) {
 	o := &thing{}
 	w := r.Weak(o)
 	s, _ := w.Strong()
-	s.Release()
-	s.Release() // a second Release does nothing
+	if err := s.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Release(); !errors.Is(err, ErrNotHeld) {
+		t.Fatalf("second Release = %v, want ErrNotHeld", err)
+	}
 	if p, ok := w.Upgrade(); !ok || p != o {
 		t.Fatal("releasing a Strong deleted the object")
 	}
 	// The extra Release did not eat a pin of another Strong.
 	s2, _ := w.Strong()
-	s.Release()
+	if err := s.Release(); !errors.Is(err, ErrNotHeld) {
+		t.Fatalf("stale Release = %v, want ErrNotHeld", err)
+	}
 	w.Delete()
 	if _, ok := w.Upgrade(); !ok {
 		t.Fatal("a stale Release unpinned another Strong")

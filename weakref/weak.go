@@ -1,10 +1,6 @@
 package weakref
 
-import (
-	"sync/atomic"
-
-	"github.com/cellar-go/cellar/handle"
-)
+import "github.com/cellar-go/cellar/handle"
 
 // Weak is a weak handle to an object of a [Registry]: it can be kept
 // anywhere and passed to any goroutine, and [Weak.Upgrade] gives the object
@@ -68,12 +64,15 @@ func (w Weak[T]) Strong() (*Strong[T], error) {
 	if w.c == nil {
 		return nil, &Error{Op: "strong", Err: ErrNull}
 	}
-	p, err := w.c.pin(w.h)
+	s := &Strong[T]{c: w.c}
+	p, err := w.c.pin(&s.pin, w.h)
 	if err != nil {
 		return nil, err
 	}
-	s := &Strong[T]{w: w}
-	s.p.Store(p)
+	s.keep = p
+	if trackSites.Load() {
+		w.c.sites.add(s, callerSite())
+	}
 	return s, nil
 }
 
@@ -81,23 +80,48 @@ func (w Weak[T]) Strong() (*Strong[T], error) {
 // [Weak.Delete] meanwhile is carried out when the last Strong is released,
 // and a collectable registry cannot lose the object, since the Strong
 // references it. Each Strong must be released with [Strong.Release]; one
-// that is never released keeps its object from ever being deleted.
+// that is never released keeps its object from ever being deleted, and
+// [Registry.Leaks] lists it.
+//
+// Each Strong holds its own reference: releasing one never releases
+// another's. A Strong must be used through the pointer [Weak.Strong]
+// returns; a copy of the struct holds nothing (go vet reports such
+// copies), and its Release reports [ErrNotHeld].
 type Strong[T any] struct {
-	w Weak[T]
-	p atomic.Pointer[T] // nil once released
+	c   *core[T]
+	pin handle.Pin // the reference, and the handle: held from Weak.Strong to Release
+	// The object, so that a collectable registry cannot lose it; nil once
+	// released. Written only before s is returned and by the one Release
+	// that succeeds; never read, so Value needs no atomic for it.
+	keep *T
 }
 
-// Value returns the object, or nil once s is released.
-func (s *Strong[T]) Value() *T { return s.p.Load() }
+// Value returns the object, or nil once s is released (and for a copy of
+// a Strong).
+func (s *Strong[T]) Value() *T {
+	if !s.pin.Held() {
+		return nil
+	}
+	// While s holds its pin, the handle is live (a deletion waits), so
+	// the lookup finds the object; after a concurrent Release it may find
+	// nothing, and never another object.
+	return s.c.get(s.pin.Handle())
+}
 
 // Weak returns the weak handle of the object.
-func (s *Strong[T]) Weak() Weak[T] { return s.w }
+func (s *Strong[T]) Weak() Weak[T] { return Weak[T]{c: s.c, h: s.pin.Handle()} }
 
 // Release lets the object be deleted again, and carries out a deletion
-// that was waiting for it. Releasing s again does nothing.
-// A released Strong no longer references the object.
-func (s *Strong[T]) Release() {
-	if s.p.Swap(nil) != nil {
-		s.w.c.unpin(s.w.h)
+// that was waiting for it. A released Strong no longer references the
+// object.
+//
+// Releasing s again, or a copy of a Strong, releases nothing and returns
+// an [*Error] wrapping [ErrNotHeld]; so does the zero Strong.
+func (s *Strong[T]) Release() error {
+	if s.c == nil || !s.c.unpin(&s.pin) {
+		return &Error{Op: "release", Raw: uint64(s.pin.Handle()), Err: ErrNotHeld}
 	}
+	s.keep = nil
+	s.c.sites.remove(s)
+	return nil
 }

@@ -23,17 +23,26 @@
 //
 // # Ownership
 //
-// The table holds one count on each reference it has given the guest, and
-// releases them all when the module closes, however it closes. References
-// Get returns are borrowed from the table: clone one to keep it after the
-// call. [Table.Drop] releases one reference early.
+// The table holds a count of its own (a clone) on each value it has given
+// the guest, and releases them all when the module closes, however it
+// closes, even if release callbacks panic. The caller of [Table.Put] keeps
+// its own count, to release when it is done with it. References Get
+// returns are the table's counts, lent: clone one to keep it after the
+// call, and never release it. [Table.Drop] releases one value early.
 //
 // # Validation
 //
 // The guest sees values of its table, not the global raw values of
-// package externref: each table has a table id of its own, values are
-// validated on the way back, and a value the table never issued reports
-// [externref.ErrForged], a dropped one [externref.ErrReleased].
+// package externref. Values are validated on the way back: a value the
+// table never issued reports [externref.ErrForged], a dropped one
+// [externref.ErrReleased]; a value never names a reference the table did
+// not give for it. On 64-bit targets a value is a whole handle of the
+// table, with its table id (leased with handle.AutoID, so no other live
+// table has it), and a value of another module is rejected too.
+// On 32-bit targets, where an externref has 32 bits, a value is the
+// handle's generation and index, 16 bits each: the table id is implied,
+// a slot is retired once its generation passes 65535, and a table holds
+// at most 65536 references at once ([ErrFull] beyond).
 //
 // # Caveats
 //
@@ -43,7 +52,10 @@
 //     returns nil for them.
 //   - The reference-types proposal must be enabled: [NewRuntimeConfig]
 //     does so.
-//   - Table ids cycle through the 4094 free ids: with more modules alive
-//     at once, two tables may share an id, and a value of one module given
-//     to another is then validated only against that module's slots.
+//   - On 32-bit targets, a value of one module given to another is
+//     validated against the slots of the module it was given to: it fails,
+//     or names a reference of that module.
+//   - Every table leases a table id of its own (handle.AutoID): when the
+//     process, in any package, has 3839 tables with leased ids alive at
+//     once, [Instantiate] panics.
 package wazeroref

@@ -13,37 +13,80 @@ import (
 	"github.com/cellar-go/cellar/handle"
 )
 
-// ErrClosed reports a [Table.Put] on a table whose module has closed.
-var ErrClosed = errors.New("externref: module table closed")
+// Errors of [Table.Put].
+var (
+	// ErrClosed reports a [Table.Put] on a table whose module has closed.
+	ErrClosed = errors.New("externref: module table closed")
+	// ErrFull reports a [Table.Put] on a table that has no guest value
+	// left to give: on a 32-bit target, where a guest value has 32 bits,
+	// a table holds at most 65536 references at once, and about 2³² over
+	// its life. On 64-bit targets it does not happen.
+	ErrFull = errors.New("externref: module table full")
+)
 
 // Table is the per-module table of the references a WebAssembly module
 // instance holds. The guest sees small validated values of the table's
 // own, never the global raw values of package externref, so it can name
-// only what its host gave it. The table holds one count on each reference
-// it has given the guest, and releases them all when the module closes.
+// only what its host gave it. The table holds one count (a lease of its
+// own) on each value it has given the guest, and releases them all when
+// the module closes.
 //
 // A Table is safe for concurrent use.
 type Table struct {
-	refs *handle.Table[externref.Ref]
+	refs *handle.Table[externref.Ref] // the table's leases, by guest value
 
 	mu     sync.Mutex
-	byRef  map[externref.Ref]handle.Handle // guarded by mu
+	byRef  map[externref.Ref]handle.Handle // the table's leases; guarded by mu
+	byID   map[externref.ID]handle.Handle  // the same, by value; guarded by mu
 	closed bool                            // guarded by mu
 	mod    api.Module                      // guarded by mu; set once known
 }
 
-// newTable returns an empty table with a table id of its own (see
-// handle.NewID), so that a value of one module is rejected by another.
-func newTable() *Table {
-	return &Table{refs: handle.New[externref.Ref](handle.NewID()), byRef: map[externref.Ref]handle.Handle{}}
+// wide reports whether a guest value, a uintptr, holds a whole handle.
+// Where it does not (32-bit targets), a guest value is a narrow one: the
+// handle's generation and index, 16 bits each, with the table id implied.
+const wide = ^uintptr(0)>>32 != 0
+
+// narrowMax is the largest index and generation of a narrow value.
+const narrowMax = 1<<16 - 1
+
+// encode returns the guest value of h. ok is false if h has no narrow
+// value: its index or its generation is past narrowMax.
+func encode(h handle.Handle, wide bool) (v uintptr, ok bool) {
+	if wide {
+		return uintptr(h), true
+	}
+	i, g := h.Index(), h.Generation()
+	if i > narrowMax || g > narrowMax {
+		return 0, false
+	}
+	return uintptr(g<<16 | i), true
 }
 
-// Put returns the externref value that names r in the guest, for a host
-// function's result or an argument of a guest function. The table takes a
-// count on r the first time it sees it and returns the same value for the
-// same reference afterwards. The null reference is the null externref, 0.
-// Put reports [ErrClosed] once the module has closed, and an error
-// wrapping [externref.ErrReleased] for a released reference.
+// decode returns the handle a guest value of a table with the given id
+// names. A narrow value's generation is at most narrowMax, so a handle
+// whose generation is past it has no guest value and is never named.
+func decode(v uintptr, id uint16, wide bool) handle.Handle {
+	if wide {
+		return handle.Handle(v)
+	}
+	return handle.Make(id, uint32(v)&narrowMax, uint32(v)>>16)
+}
+
+// newTable returns an empty table with a table id of its own (leased with
+// handle.AutoID), so that a value of one module is rejected by another.
+func newTable() *Table {
+	return &Table{refs: handle.New[externref.Ref](handle.AutoID), byRef: map[externref.Ref]handle.Handle{}}
+}
+
+// Put returns the externref value that names r's value in the guest, for
+// a host function's result or an argument of a guest function. The table
+// takes a count of its own (a clone of r) the first time it sees the
+// value, and returns the same guest value for it afterwards, whichever
+// clone of it is put; r keeps its own count. The null reference is the
+// null externref, 0. Put reports [ErrClosed] once the module has closed,
+// [ErrFull] if the table has no guest value left, and an error wrapping
+// [externref.ErrReleased] for a reference that does not hold its count.
 func (t *Table) Put(r externref.Ref) (uintptr, error) {
 	if r.IsNull() {
 		return 0, nil
@@ -53,31 +96,59 @@ func (t *Table) Put(r externref.Ref) (uintptr, error) {
 	if t.closed {
 		return 0, ErrClosed
 	}
-	if h, ok := t.byRef[r]; ok {
-		return uintptr(h), nil
+	if h, ok := t.byID[r.ID()]; ok && r.Err() == nil {
+		v, _ := encode(h, wide)
+		return v, nil
 	}
 	c, err := r.Clone()
 	if err != nil {
 		return 0, err
 	}
-	p := new(externref.Ref)
-	*p = c
-	h := t.refs.Insert(p)
+	h, v, err := t.insert(&c)
+	if err != nil {
+		c.Release() // not the last count: r holds one
+		return 0, err
+	}
+	if t.byID == nil {
+		t.byID = map[externref.ID]handle.Handle{}
+	}
 	t.byRef[c] = h
-	return uintptr(h), nil
+	t.byID[c.ID()] = h
+	return v, nil
+}
+
+// insert stores p and returns its handle and guest value. t.mu is held.
+func (t *Table) insert(p *externref.Ref) (handle.Handle, uintptr, error) {
+	for {
+		h := t.refs.Insert(p)
+		if v, ok := encode(h, wide); ok {
+			return h, v, nil
+		}
+		if h.Index() > narrowMax {
+			t.refs.Delete(h)
+			return 0, 0, ErrFull
+		}
+		// The slot's generation has no narrow value. The slot stays filled,
+		// so that it is never reused and no guest value can name it: it is
+		// retired, keeping p's memory reachable (not its count), one
+		// reference per 65535 uses of a slot.
+	}
 }
 
 // Get returns the reference an externref value of the guest names: the
-// null reference for the null externref, or the reference [Table.Put]
-// gave the guest. The reference is borrowed from the table, valid while
-// the module is open; clone it to keep it longer. A value the table never
-// issued reports an [*externref.Error] wrapping [externref.ErrForged], one
-// it has dropped [externref.ErrReleased]. Get is lock-free.
+// null reference for the null externref, or the table's own count of the
+// value [Table.Put] gave the guest (Equal to the reference put, not ==).
+// The reference is lent by the table, valid while the module is open:
+// clone it to keep it longer, and never release it (the table's own
+// release, at [Table.Drop] or [Table.Close], would then report
+// [externref.ErrReleased]). A value the table never issued reports an
+// [*externref.Error] wrapping [externref.ErrForged], one it has dropped
+// [externref.ErrReleased]. Get is lock-free.
 func (t *Table) Get(v uintptr) (externref.Ref, error) {
 	if v == 0 {
 		return externref.Ref{}, nil
 	}
-	h := handle.Handle(v)
+	h := decode(v, t.refs.ID(), wide)
 	p, err := t.refs.Lookup(h)
 	if err != nil {
 		reason := externref.ErrForged
@@ -97,9 +168,10 @@ func (t *Table) Drop(v uintptr) error {
 		return err
 	}
 	t.mu.Lock()
-	removed, _ := t.refs.Delete(handle.Handle(v))
+	removed, _ := t.refs.Delete(decode(v, t.refs.ID(), wide))
 	if removed {
 		delete(t.byRef, r)
+		delete(t.byID, r.ID())
 	}
 	t.mu.Unlock()
 	if !removed {
@@ -109,11 +181,19 @@ func (t *Table) Drop(v uintptr) error {
 }
 
 // Len returns the number of references the table holds.
-func (t *Table) Len() int { return t.refs.Len() }
+func (t *Table) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.byRef)
+}
 
 // Close releases every reference the table holds and refuses new ones. It
 // runs when the module closes; calling it earlier cuts the guest off from
-// its references. Closing a closed table does nothing.
+// its references. A reference whose release fails (the table's count was
+// released by other code) or whose release callback panics does not stop
+// Close: it releases the others, and returns the failures and panics (as
+// [*externref.PanicError] values) joined into one error. Closing a closed
+// table does nothing.
 func (t *Table) Close() error {
 	t.mu.Lock()
 	if t.closed {
@@ -127,18 +207,13 @@ func (t *Table) Close() error {
 		refs = append(refs, r)
 	}
 	clear(t.byRef)
+	clear(t.byID)
 	mod := t.mod
 	t.mu.Unlock()
 	if mod != nil {
 		modules.Delete(mod)
 	}
-	var errs []error
-	for _, r := range refs {
-		if err := r.Release(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return externref.ReleaseAll(refs...)
 }
 
 // modules maps the module instances made by [Instantiate] to their

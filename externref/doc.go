@@ -35,7 +35,9 @@
 // A release callback that panics panics on the goroutine of the last
 // Release, after the value is freed. [ReleaseAll] and [Scope.Close]
 // release every reference they are given whatever the callbacks do, and
-// report the panics as [*PanicError] values.
+// report the panics as [*PanicError] values; a callback that ends its
+// goroutine with [runtime.Goexit] still ends it, but only once every
+// other reference is released.
 //
 // # Identity
 //

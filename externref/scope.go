@@ -99,7 +99,18 @@ func ReleaseAll(refs ...Ref) error { return releaseAll(refs, leaseLive) }
 
 func releaseAll(refs []Ref, state uint64) error {
 	var errs []error
-	for _, r := range refs {
+	next := 0
+	defer func() {
+		// A release callback that calls runtime.Goexit (t.FailNow in a
+		// test, say) ends the goroutine from inside the loop, past any
+		// recover. The rest is released on the way out all the same.
+		if next < len(refs) {
+			releaseAll(refs[next:], state)
+		}
+	}()
+	for next < len(refs) {
+		r := refs[next]
+		next++
 		if err := release(r, state); err != nil {
 			errs = append(errs, err)
 		}

@@ -2,6 +2,7 @@ package externref_test
 
 import (
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -166,6 +167,49 @@ func TestLiveAndSites(t *testing.T) {
 	for _, l := range externref.Live() {
 		if l.ID == r.ID() {
 			t.Fatal("released reference in Live")
+		}
+	}
+}
+
+// TestScopeCloseAfterCallbackGoexit: a release callback that ends its
+// goroutine with runtime.Goexit (as t.FailNow does) gets past every
+// recover, yet Close still releases every other reference before the
+// goroutine goes; so does ReleaseAll.
+func TestScopeCloseAfterCallbackGoexit(t *testing.T) {
+	for _, viaScope := range []bool{true, false} {
+		s := externref.NewScope()
+		var freed []int
+		var refs []externref.Ref
+		for i := range 4 {
+			release := func(v any) {
+				freed = append(freed, v.(int))
+				if v.(int)%2 == 1 {
+					runtime.Goexit()
+				}
+			}
+			if viaScope {
+				s.NewWithRelease(i, release)
+			} else {
+				refs = append(refs, externref.NewWithRelease(i, release))
+			}
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if viaScope {
+				s.Close()
+			} else {
+				externref.ReleaseAll(refs...)
+			}
+		}()
+		<-done
+		if !slices.Equal(freed, []int{0, 1, 2, 3}) || s.Len() != 0 || len(s.Leaks()) != 0 {
+			t.Fatalf("scope=%v: freed %v, Len %d, leaks %v: a Goexit stopped the release halfway", viaScope, freed, s.Len(), s.Leaks())
+		}
+		for _, r := range refs {
+			if r.StrongCount() != 0 {
+				t.Fatalf("%v still has %d counts after ReleaseAll", r, r.StrongCount())
+			}
 		}
 	}
 }

@@ -28,10 +28,21 @@
 // exits with status 1 if a generated file is missing or differs from what
 // it would write, which suits CI.
 //
-// Errors in the input, such as a field borrowed before it is declared,
-// are reported as file:line:column: message. See package
-// github.com/cellar-go/cellar/internal/selfrefgen for the directive's
-// options and the generated items.
+// Flags come before the files, and each file is a .go file: anything else
+// is a usage error (status 2), reported before any file is written, so
+// that "selfrefgen x.go -check" does not write x_selfref.go.
+//
+// Errors in the input are reported as file:line:column: message, and
+// nothing is written for that file: a field borrowed before it is
+// declared, a malformed borrows tag (tags are parsed strictly, so that a
+// typo cannot make a borrowing field a head), a generated name that would
+// clash with another (fields a and aMut would both give WithAMut), and
+// whatever else the generated code could not compile with. The generated
+// file keeps the build constraints of its input, those of its //go:build
+// line and those its name implies. See package
+// github.com/cellar-go/cellar/internal/selfrefgen for the full list of
+// what is accepted and rejected, the directive's options and the
+// generated items.
 package main
 
 import (
@@ -41,6 +52,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/cellar-go/cellar/internal/selfrefgen"
 )
@@ -71,6 +83,18 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 			return 2
 		}
 		files = []string{gofile}
+	}
+	for _, file := range files {
+		if strings.HasPrefix(file, "-") {
+			fmt.Fprintf(stderr, "selfrefgen: flag %s after the files; flags come first\n", file)
+			fs.Usage()
+			return 2
+		}
+		if !strings.HasSuffix(file, ".go") {
+			fmt.Fprintf(stderr, "selfrefgen: %s is not a .go file\n", file)
+			fs.Usage()
+			return 2
+		}
 	}
 	status := 0
 	for _, file := range files {

@@ -113,3 +113,40 @@ func TestRunUsage(t *testing.T) {
 		t.Errorf("missing input: status %d", status)
 	}
 }
+
+// TestRunRejectsMisplacedArguments checks that a flag after the files,
+// which the flag package takes for a file, and a file that is not a .go
+// file are usage errors reported before anything is written.
+func TestRunRejectsMisplacedArguments(t *testing.T) {
+	in := writeInput(t, input)
+	out := strings.TrimSuffix(in, ".go") + "_selfref.go"
+	for _, args := range [][]string{{in, "-check"}, {in, strings.TrimSuffix(in, ".go") + ".txt"}} {
+		var stderr bytes.Buffer
+		if status := run(args, noEnv, &stderr); status != 2 || !strings.Contains(stderr.String(), "usage: selfrefgen") {
+			t.Errorf("%q: status %d, %q", args, status, stderr.String())
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%q: wrote %s", args, out)
+		}
+	}
+}
+
+// TestRunKeepsBuildConstraints checks that the command writes the
+// generated file with its input's build constraints.
+func TestRunKeepsBuildConstraints(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s_linux.go")
+	if err := os.WriteFile(path, []byte("//go:build cgo\n\n"+input), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if status := run([]string{path}, noEnv, &stderr); status != 0 {
+		t.Fatalf("status %d: %s", status, stderr.String())
+	}
+	got, err := os.ReadFile(strings.TrimSuffix(path, ".go") + "_selfref.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), "\n//go:build cgo && linux\n") {
+		t.Errorf("no build constraint in\n%s", got)
+	}
+}

@@ -28,15 +28,57 @@
 // `borrows:""`, borrows nothing yet: its value is given to the
 // constructor as is, and it is closed, not handed back, by IntoHeads.
 //
+// The value of a borrows tag is a comma-separated list of items, each a
+// field name, or "mut" and a field name. An item of one word is always a
+// field name: a field named mut is borrowed by "mut", and mutably by
+// "mut mut".
+//
 // # Rules
 //
-// As in the seeds, a field may borrow only fields declared before it; a
-// field may be borrowed mutably by one field only, and then by no other;
-// a borrowed field must exist; and a struct needs at least two fields.
-// Violations are reported as file:line:column: message ([*PosError]),
-// for example:
+// Every input that compiles either generates code that compiles with it
+// (but see Caveats), or is rejected with errors reported as
+// file:line:column: message ([*PosError]), for example:
 //
 //	store.go:12:2: field tx borrows db, which is declared after it
+//
+// The rules of the seeds: a field may borrow only fields declared before
+// it; a field may be borrowed mutably by one field only, and then by no
+// other; a borrowed field must exist, and be listed once; and a struct
+// needs at least two fields besides its Lifecycle.
+//
+// The rules of Go's syntax and of the generated code: the marked
+// declaration is a struct type, not a type alias, and not named _. It has
+// exactly one selfref.Lifecycle field, named (not _) and without a tag.
+// Its other fields are named, not embedded or blank, unexported, and
+// declared once. No name of the struct, its type parameters or its fields
+// contains selfrefgenFresh, which the generator keeps for itself. A directive
+// option must be known, and the file has at most one //go:build line.
+//
+// Tags follow the syntax of reflect.StructTag, checked strictly: key:"value"
+// pairs separated by spaces, each value a quoted Go string. The only key
+// is borrows, given at most once. reflect's own Lookup skips what it
+// cannot parse, so `borrows: "db"` (a space after the colon) would make
+// the field a head without a word; here it is an error.
+//
+// Names: no name that the generated code declares may clash with another
+// in its scope. The generated types and functions must differ from one
+// another, across the structs of the file too (S gives sTryBuilder, and
+// so does a struct STry), and from the declarations and imported package
+// names of the input file. The generated methods of a struct must differ
+// from one another (fields a and aMut would both give WithAMut), from
+// its fields, and from the methods the file declares on it; the fields of
+// each generated type must differ (a head xBuilder beside a built field x
+// would both give the builder field XBuilder). The parameters, receivers
+// and variables of each generated function must differ from one another
+// and from the struct's type parameters, and must not hide what the
+// function refers to: a type parameter named context, b or error, or a
+// field doc of a struct doc (whose builder parameter docBuilder would hide
+// the type docBuilder), is rejected. A clash is reported at the field,
+// type parameter or struct that gives rise to the name:
+//
+//	x.go:9:2: the generated method WithAMut of S is declared twice (for field a and field aMut); rename one of them
+//
+// The field types must name their packages as described under Caveats.
 //
 // # Output
 //
@@ -64,12 +106,23 @@
 // are always exported. The no_doc option leaves the generated items
 // without doc comments.
 //
+// The generated file is built exactly where its input is: it gets one
+// //go:build line that combines the input's //go:build line (or, lacking
+// one, its // +build lines) with the constraint that the input's name
+// implies, since x_linux.go builds only on linux but x_linux_selfref.go
+// would build everywhere.
+//
 // # Caveats
 //
 // The generator reads one file, syntax only: the types of the fields are
 // copied as written, with the imports they use. A package imported
 // without a name must be referred to by the last element of its path (or
-// be imported with an explicit name), and dot imports are not supported.
+// be imported with an explicit name), dot imports are not supported, and
+// the field types may not use the names context and selfref for other
+// packages.
+// Names declared in the other files of the package are not seen: a clash
+// with one of them is left to the compiler, which reports it in the
+// generated file.
 // Rental's map_suffix is not generated: a generated bundle keeps its
 // fields inline, so a bundle of another type cannot take them over
 // without moving them; [selfref.MapDependent] provides it for a Cell.

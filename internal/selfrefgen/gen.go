@@ -17,8 +17,9 @@ import (
 
 // PosError is an error in the input, at a position: a broken rule of the
 // seed (a field borrowed before it is declared, a field borrowed mutably
-// twice, ...) or a struct the generator cannot handle. It prints as
-// file:line:column: message.
+// twice, ...), a malformed tag or directive, a generated name that would
+// clash with another, or a struct the generator cannot handle. It prints
+// as file:line:column: message.
 type PosError struct {
 	Pos token.Position
 	Msg string
@@ -34,10 +35,18 @@ var ErrNoBundles = errors.New("selfrefgen: no struct is marked " + Directive)
 // Generate returns the generated Go source for the structs of one file
 // marked with the [Directive]: gofmt-formatted, starting with the "Code
 // generated ... DO NOT EDIT." header, to be written to [OutputName] of
-// filename. filename is used in error positions and in the header; src is
-// the file's content. The errors in the input are joined, one
-// [*PosError] per line.
+// filename. filename is used in error positions, in the header and for
+// the build constraint its name implies; src is the file's content. The
+// errors in the input are joined, one [*PosError] per line; a file that
+// does not parse gives the parser's error, positioned too. The package
+// documentation lists what is accepted and what is rejected.
 func Generate(filename string, src []byte) ([]byte, error) {
+	return generate(filename, src, true)
+}
+
+// generate is Generate, with the check for clashing names if collisions
+// is set: tests turn it off to show that what it rejects does not compile.
+func generate(filename string, src []byte, collisions bool) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
@@ -46,6 +55,7 @@ func Generate(filename string, src []byte) ([]byte, error) {
 	var errs errorList
 	bundles := findBundles(fset, f, &errs)
 	imps := neededImports(fset, f, bundles, &errs)
+	constraint := buildConstraint(fset, f, filename, &errs)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -53,23 +63,49 @@ func Generate(filename string, src []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", filename, ErrNoBundles)
 	}
 	ctx := contextName(bundles)
-	data := struct {
-		Source, Package string
-		Imports         []string
-		Bundles         []*tmplBundle
-	}{Source: filepath.Base(filename), Package: f.Name.Name, Imports: imps}
+	data := fileData{Source: filepath.Base(filename), Package: f.Name.Name, Imports: imps}
+	var gens []*genDecls
 	for _, b := range bundles {
-		data.Bundles = append(data.Bundles, newTmplBundle(b, ctx))
+		tb := newTmplBundle(b, ctx)
+		data.Bundles = append(data.Bundles, tb)
+		g, err := renderBundle(b, tb, data)
+		if err != nil {
+			return nil, fmt.Errorf("selfrefgen: %s: %w", filename, err)
+		}
+		gens = append(gens, g)
+	}
+	if collisions {
+		checkCollisions(fset, f, gens, &errs)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	var buf bytes.Buffer
 	if err := fileTemplate.Execute(&buf, data); err != nil {
 		return nil, fmt.Errorf("selfrefgen: %s: %w", filename, err)
 	}
-	out, err := format.Source(buf.Bytes())
+	src = buf.Bytes()
+	if constraint != "" {
+		// The line goes after the header and before the package clause,
+		// each separated by a blank line.
+		i := bytes.Index(src, []byte("\npackage "))
+		if i < 0 {
+			return nil, fmt.Errorf("selfrefgen: %s: the generated code has no package clause (a bug in selfrefgen)", filename)
+		}
+		src = slices.Concat(src[:i+1], []byte(constraint+"\n\n"), src[i+1:])
+	}
+	out, err := format.Source(src)
 	if err != nil {
-		return nil, fmt.Errorf("selfrefgen: %s: the generated code does not parse (a bug in selfrefgen): %w\n%s", filename, err, buf.Bytes())
+		return nil, fmt.Errorf("selfrefgen: %s: the generated code does not parse (a bug in selfrefgen): %w\n%s", filename, err, src)
 	}
 	return out, nil
+}
+
+// fileData is what the template sees of the generated file.
+type fileData struct {
+	Source, Package string
+	Imports         []string
+	Bundles         []*tmplBundle
 }
 
 // OutputName returns the name of the file generated from filename:

@@ -6,7 +6,6 @@ import (
 	"go/ast"
 	"go/printer"
 	"go/token"
-	"reflect"
 	"strconv"
 	"strings"
 	"unicode"
@@ -43,9 +42,16 @@ type bundle struct {
 	typeParams string     // "[K comparable, V any]", or ""
 	typeArgs   string     // "[K, V]", or ""
 	typeExprs  []ast.Expr // the constraints of the type parameters
-	life       string     // the name of its selfref.Lifecycle field
-	fields     []*field
-	opts       options
+	// typeParamList is the type parameter list as declared, or nil.
+	typeParamList *ast.FieldList
+	// typeParamIdents are the names of the type parameters, as declared.
+	typeParamIdents []*ast.Ident
+	typeParamPos    []token.Position
+	namePos         token.Position // the position of the struct's name
+	life            string         // the name of its selfref.Lifecycle field
+	lifePos         token.Position
+	fields          []*field
+	opts            options
 }
 
 // field is one field of a bundle, other than its Lifecycle.
@@ -97,11 +103,11 @@ func (e *errorList) add(pos token.Position, format string, args ...any) {
 // imports describes the import declarations of the input file.
 type imports struct {
 	byName  map[string]*ast.ImportSpec // by the name the file uses
-	runtime string                     // the name of the runtime package, or ""
+	runtime map[string]bool            // the names of the runtime package
 }
 
 func fileImports(f *ast.File) imports {
-	im := imports{byName: map[string]*ast.ImportSpec{}}
+	im := imports{byName: map[string]*ast.ImportSpec{}, runtime: map[string]bool{}}
 	for _, spec := range f.Imports {
 		path, err := strconv.Unquote(spec.Path.Value)
 		if err != nil {
@@ -113,7 +119,7 @@ func fileImports(f *ast.File) imports {
 		}
 		im.byName[name] = spec
 		if path == RuntimePath {
-			im.runtime = name
+			im.runtime[name] = true
 		}
 	}
 	return im
@@ -155,6 +161,10 @@ func findBundles(fset *token.FileSet, f *ast.File, errs *errorList) []*bundle {
 			if !marked {
 				continue
 			}
+			if ts.Assign.IsValid() {
+				errs.add(fset.Position(ts.Name.Pos()), "%s is marked %s but is a type alias; mark a struct type declaration (type %s struct {...})", ts.Name.Name, Directive, ts.Name.Name)
+				continue
+			}
 			st, ok := ts.Type.(*ast.StructType)
 			if !ok {
 				errs.add(fset.Position(ts.Name.Pos()), "%s is marked %s but is not a struct", ts.Name.Name, Directive)
@@ -193,39 +203,51 @@ func directive(fset *token.FileSet, doc *ast.CommentGroup, errs *errorList) (opt
 }
 
 func parseBundle(fset *token.FileSet, ts *ast.TypeSpec, st *ast.StructType, im imports, opts options, errs *errorList) *bundle {
-	b := &bundle{name: ts.Name.Name, opts: opts}
 	namePos := fset.Position(ts.Name.Pos())
+	b := &bundle{name: ts.Name.Name, opts: opts, namePos: namePos}
 	nerr := len(*errs)
 	if ts.TypeParams != nil {
-		var params, names []string
+		b.typeParamList = ts.TypeParams
 		for _, p := range ts.TypeParams.List {
-			var these []string
 			for _, n := range p.Names {
-				these = append(these, n.Name)
+				b.typeParamIdents = append(b.typeParamIdents, n)
+				b.typeParamPos = append(b.typeParamPos, fset.Position(n.Pos()))
 			}
-			names = append(names, these...)
-			params = append(params, strings.Join(these, ", ")+" "+exprString(p.Type))
 			b.typeExprs = append(b.typeExprs, p.Type)
 		}
-		b.typeParams = "[" + strings.Join(params, ", ") + "]"
-		b.typeArgs = "[" + strings.Join(names, ", ") + "]"
+		b.typeParams, b.typeArgs = typeParamStrings(ts.TypeParams)
 	}
 	type tagged struct {
 		f   *field
 		tag string
 	}
 	var pending []tagged
+	declared := map[string]token.Position{} // field names, for duplicates
+	blankLife := false
 	for _, af := range st.Fields.List {
 		if isLifecycle(af.Type, im) {
 			if len(af.Names) != 1 {
 				errs.add(fset.Position(af.Pos()), "the selfref.Lifecycle field of %s must have exactly one name", b.name)
 				continue
 			}
+			if af.Names[0].Name == "_" {
+				errs.add(fset.Position(af.Pos()), "the selfref.Lifecycle field of %s is blank; the generated methods need to reach it by name", b.name)
+				blankLife = true
+				continue
+			}
+			if af.Tag != nil {
+				errs.add(fset.Position(af.Tag.Pos()), "the selfref.Lifecycle field of %s takes no tag", b.name)
+			}
+			if prev, ok := declared[af.Names[0].Name]; ok {
+				errs.add(fset.Position(af.Pos()), "field %s is declared twice (first at %s)", af.Names[0].Name, prev)
+				continue
+			}
+			declared[af.Names[0].Name] = fset.Position(af.Names[0].Pos())
 			if b.life != "" {
 				errs.add(fset.Position(af.Pos()), "struct %s has more than one selfref.Lifecycle field", b.name)
 				continue
 			}
-			b.life = af.Names[0].Name
+			b.life, b.lifePos = af.Names[0].Name, fset.Position(af.Names[0].Pos())
 			continue
 		}
 		if len(af.Names) == 0 {
@@ -234,10 +256,7 @@ func parseBundle(fset *token.FileSet, ts *ast.TypeSpec, st *ast.StructType, im i
 		}
 		tag, hasTag := "", false
 		if af.Tag != nil {
-			raw, err := strconv.Unquote(af.Tag.Value)
-			if err == nil {
-				tag, hasTag = reflect.StructTag(raw).Lookup("borrows")
-			}
+			tag, hasTag = parseTag(fset, af.Tag, errs)
 		}
 		for _, n := range af.Names {
 			f := &field{name: n.Name, typ: exprString(af.Type), typExpr: af.Type, pos: fset.Position(n.Pos()), tagged: hasTag, index: len(b.fields)}
@@ -248,13 +267,34 @@ func parseBundle(fset *token.FileSet, ts *ast.TypeSpec, st *ast.StructType, im i
 			if ast.IsExported(n.Name) {
 				errs.add(f.pos, "field %s is exported; the fields of a self-referencing struct must be unexported, so that other packages reach them only through the generated methods", n.Name)
 			}
+			if prev, ok := declared[n.Name]; ok {
+				errs.add(f.pos, "field %s is declared twice (first at %s)", n.Name, prev)
+				continue
+			}
+			declared[n.Name] = f.pos
 			b.fields = append(b.fields, f)
 			if hasTag {
 				pending = append(pending, tagged{f, tag})
 			}
 		}
 	}
-	if b.life == "" {
+	switch {
+	case b.name == "_":
+		errs.add(namePos, "a blank struct type cannot have methods; name it")
+	case strings.Contains(b.name, freshPrefix):
+		errs.add(namePos, "struct %s: names containing %s are reserved for selfrefgen", b.name, freshPrefix)
+	}
+	for i, id := range b.typeParamIdents {
+		if strings.Contains(id.Name, freshPrefix) {
+			errs.add(b.typeParamPos[i], "type parameter %s: names containing %s are reserved for selfrefgen", id.Name, freshPrefix)
+		}
+	}
+	for _, f := range b.fields {
+		if strings.Contains(f.name, freshPrefix) {
+			errs.add(f.pos, "field %s: names containing %s are reserved for selfrefgen", f.name, freshPrefix)
+		}
+	}
+	if b.life == "" && !blankLife {
 		errs.add(namePos, "struct %s has no selfref.Lifecycle field; add one, such as `life selfref.Lifecycle`", b.name)
 	}
 	if n := len(b.fields); n < 2 {
@@ -268,11 +308,32 @@ func parseBundle(fset *token.FileSet, ts *ast.TypeSpec, st *ast.StructType, im i
 		parseBorrows(p.f, p.tag, byName, errs)
 	}
 	checkBorrows(b, errs)
-	checkClashes(b, errs)
 	if len(*errs) > nerr {
 		return nil
 	}
 	return b
+}
+
+// typeParamStrings returns a type parameter list as declared, such as
+// "[K comparable, V any]", and as type arguments, "[K, V]".
+func typeParamStrings(list *ast.FieldList) (params, args string) {
+	var decl, names []string
+	for _, p := range list.List {
+		var these []string
+		for _, n := range p.Names {
+			these = append(these, n.Name)
+		}
+		names = append(names, these...)
+		decl = append(decl, strings.Join(these, ", ")+" "+exprString(p.Type))
+	}
+	// A lone type parameter gets a trailing comma, so that a declaration
+	// such as type T[P *C,] is not read as an array type; gofmt removes
+	// the comma where it is not needed.
+	comma := ""
+	if len(names) == 1 {
+		comma = ","
+	}
+	return "[" + strings.Join(decl, ", ") + comma + "]", "[" + strings.Join(names, ", ") + "]"
 }
 
 // isLifecycle reports whether t is the runtime's Lifecycle type.
@@ -282,13 +343,84 @@ func isLifecycle(t ast.Expr, im imports) bool {
 		return false
 	}
 	x, ok := sel.X.(*ast.Ident)
-	return ok && im.runtime != "" && x.Name == im.runtime
+	return ok && im.runtime[x.Name]
 }
 
-// parseBorrows parses a borrows tag: a comma-separated list of field
-// names, each optionally preceded by "mut".
+// tagKey is the only key a field's tag may have.
+const tagKey = "borrows"
+
+// parseTag parses the tag of a field and returns the value of its borrows
+// key, if it has one. The syntax is reflect.StructTag's, checked strictly:
+// key:"value" pairs separated by spaces, each value a quoted Go string, no
+// key twice, and no key but borrows. (reflect's Lookup silently ignores
+// what it cannot parse, which would turn a misspelt borrowing field into a
+// head.)
+func parseTag(fset *token.FileSet, lit *ast.BasicLit, errs *errorList) (value string, ok bool) {
+	pos := fset.Position(lit.Pos())
+	tag, err := strconv.Unquote(lit.Value)
+	if err != nil {
+		errs.add(pos, "malformed tag %s", lit.Value)
+		return "", false
+	}
+	bad := func(format string, args ...any) (string, bool) {
+		errs.add(pos, "malformed tag %s: %s (the form is %s:\"a, mut b\")", lit.Value, fmt.Sprintf(format, args...), tagKey)
+		return "", false
+	}
+	seen := false
+	for {
+		tag = strings.TrimLeft(tag, " ")
+		if tag == "" {
+			return value, seen
+		}
+		i := 0
+		for i < len(tag) && tag[i] > ' ' && tag[i] != ':' && tag[i] != '"' && tag[i] != 0x7f {
+			i++
+		}
+		key := tag[:i]
+		switch {
+		case key == "":
+			return bad("a key is missing")
+		case i == len(tag) || tag[i] != ':':
+			return bad("key %s is not followed by a colon", strconv.Quote(key))
+		case i+1 == len(tag) || tag[i+1] != '"':
+			return bad("the value of %s is not a quoted string right after the colon", key)
+		}
+		tag = tag[i+1:]
+		j := 1
+		for j < len(tag) && tag[j] != '"' {
+			if tag[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(tag) {
+			return bad("the value of %s is not terminated", key)
+		}
+		v, err := strconv.Unquote(tag[:j+1])
+		if err != nil {
+			return bad("the value of %s is not a valid Go string", key)
+		}
+		tag = tag[j+1:]
+		if tag != "" && tag[0] != ' ' {
+			return bad("the pairs are not separated by a space")
+		}
+		switch {
+		case key != tagKey:
+			errs.add(pos, "unknown tag key %s: the fields of a self-referencing struct take only a %s tag", strconv.Quote(key), tagKey)
+			return "", false
+		case seen:
+			return bad("key %s appears twice", key)
+		}
+		value, seen = v, true
+	}
+}
+
+// parseBorrows parses a borrows tag: a comma-separated list of items,
+// each a field name, or "mut" and a field name for a mutable borrow. An
+// item of one word is always a field name, so a field named mut is
+// borrowed by "mut" and mutably by "mut mut".
 func parseBorrows(f *field, tag string, byName map[string]*field, errs *errorList) {
-	if strings.TrimSpace(tag) == "" {
+	if tag == "" {
 		return
 	}
 	seen := map[string]bool{}
@@ -298,7 +430,7 @@ func parseBorrows(f *field, tag string, byName map[string]*field, errs *errorLis
 		if len(words) == 2 && words[0] == "mut" {
 			mut, words = true, words[1:]
 		}
-		if len(words) != 1 || words[0] == "mut" || !token.IsIdentifier(words[0]) {
+		if len(words) != 1 || !token.IsIdentifier(words[0]) {
 			errs.add(f.pos, "field %s: malformed borrows item %q; want a field name, or \"mut\" and a field name", f.name, strings.TrimSpace(item))
 			continue
 		}
@@ -307,6 +439,8 @@ func parseBorrows(f *field, tag string, byName map[string]*field, errs *errorLis
 		switch {
 		case name == f.name:
 			errs.add(f.pos, "field %s borrows itself", f.name)
+		case !ok && name == "mut" && !mut:
+			errs.add(f.pos, "field %s borrows mut, which does not exist; a mutable borrow is written \"mut\" and a field name", f.name)
 		case !ok:
 			errs.add(f.pos, "field %s borrows %s, which does not exist", f.name, name)
 		case target.index > f.index:
@@ -338,29 +472,6 @@ func checkBorrows(b *bundle, errs *errorList) {
 			default:
 				t.borrowedBy = append(t.borrowedBy, f)
 			}
-		}
-	}
-}
-
-// checkClashes reports fields whose names the generated methods would
-// take: Go does not allow a field and a method of the same name.
-func checkClashes(b *bundle, errs *errorList) {
-	n := names{b}
-	methods := map[string]bool{"Close": true}
-	if b.opts.debug {
-		methods["String"] = true
-	}
-	for _, m := range []string{"With", "WithMut", "IntoHeads", "Rent", "RentMut", "RentAll", "RentAllMut", "MaybeRent", "TryRent"} {
-		methods[n.extra(m)] = true
-	}
-	for _, f := range b.fields {
-		methods[n.item("With"+f.title())] = true
-		methods[n.item("Borrow"+f.title())] = true
-		methods[n.item("With"+f.title()+"Mut")] = true
-	}
-	for _, f := range b.fields {
-		if methods[f.name] {
-			errs.add(f.pos, "field %s has the name of a generated method; rename it", f.name)
 		}
 	}
 }

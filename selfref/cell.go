@@ -18,10 +18,10 @@ import (
 // return pointers to them, and [Cell.Close] closes the dependent, then the
 // owner. After Close, every view and borrow returns [ErrClosed].
 //
-// Shared views may run on any number of goroutines at once; they take no
-// lock, so Close, the consuming methods and the exclusive views (the Mut
-// methods), which lock against each other, must not run at the same time
-// as a shared view. See "Concurrency" in the package documentation.
+// Shared views may run on any number of goroutines at once. Close, the
+// consuming methods and the exclusive views (the Mut methods) wait for
+// the views in progress and run one at a time. See "Concurrency" in the
+// package documentation.
 type Cell[O, D any] struct {
 	life  Lifecycle
 	owner *O                      // its own storage, so it never moves
@@ -35,12 +35,14 @@ type sharers struct{ n atomic.Int64 }
 // New builds a [Cell] from owner and the dependent build returns. build
 // receives a pointer to the Cell's copy of owner, which stays valid, at the
 // same address, as long as the Cell is open. If build panics, owner is
-// closed (when it is an [io.Closer]) and the panic continues.
+// closed (when it is an [io.Closer]) and the panic continues. An owner
+// that is itself a bundle is not held, and may be closed on its own:
+// build a Cell over another Cell with [NewSub] to hold it.
 func New[O, D any](owner O, build func(owner *O) D) *Cell[O, D] {
 	c := &Cell[O, D]{owner: &owner}
 	defer c.closeOwnerIfUnbuilt()
 	c.dep = build(c.owner)
-	c.life.markOpen()
+	c.life.markOpen("selfref.Cell")
 	return c
 }
 
@@ -98,7 +100,7 @@ func newCell[O, D any](ctx context.Context, owner O, recover bool, build func(co
 	}
 	finished = true
 	if err == nil {
-		c.life.markOpen()
+		c.life.markOpen("selfref.Cell")
 		return c, zo, nil
 	}
 	if recover {
@@ -111,91 +113,63 @@ func newCell[O, D any](ctx context.Context, owner O, recover bool, build func(co
 
 // With lends the owner and the dependent to fn, in a shared view: fn may
 // read both, and must not modify the owner, which the dependent borrows.
-// It returns [ErrClosed] (or [ErrCopied], [ErrNotBuilt]) without calling
-// fn if the Cell cannot be used. It takes no lock: Close must not run
-// until fn returns.
+// While fn runs, Close and the exclusive views wait. It returns
+// [ErrClosed] (or [ErrCopied], [ErrNotBuilt], [ErrInView]; see [Shared])
+// without calling fn if the view cannot begin.
 func (c *Cell[O, D]) With(fn func(owner *O, dep *D)) error {
-	if !c.life.isOpen() {
-		return c.life.err()
-	}
-	fn(c.owner, &c.dep)
-	return nil
+	return Shared(&c.life, c, func(c *Cell[O, D]) { fn(c.owner, &c.dep) })
 }
 
 // WithMut is [Cell.With] in an exclusive view, so that fn may modify the
-// dependent: it waits for the exclusive views and Close in progress, and
-// no shared view may run at the same time.
+// dependent: it waits for the views and the Close in progress, and keeps
+// new ones waiting until fn returns. It returns [ErrHeld] while c is the
+// head of another bundle (see [NewSub]); see [Exclusive].
 func (c *Cell[O, D]) WithMut(fn func(owner *O, dep *D)) error {
-	if err := c.life.ViewMut(); err != nil {
-		return err
-	}
-	defer c.life.EndViewMut()
-	fn(c.owner, &c.dep)
-	return nil
+	return Exclusive(&c.life, c, func(c *Cell[O, D]) { fn(c.owner, &c.dep) })
 }
 
 // WithOwner lends the owner to fn in a shared view, as [Cell.With] does.
 func (c *Cell[O, D]) WithOwner(fn func(owner *O)) error {
-	if !c.life.isOpen() {
-		return c.life.err()
-	}
-	fn(c.owner)
-	return nil
+	return Shared(&c.life, c, func(c *Cell[O, D]) { fn(c.owner) })
 }
 
 // WithDependent lends the dependent to fn in a shared view, as
 // [Cell.With] does.
 func (c *Cell[O, D]) WithDependent(fn func(dep *D)) error {
-	if !c.life.isOpen() {
-		return c.life.err()
-	}
-	fn(&c.dep)
-	return nil
+	return Shared(&c.life, &c.dep, fn)
 }
 
 // WithDependentMut lends the dependent to fn in an exclusive view, as
 // [Cell.WithMut] does.
 func (c *Cell[O, D]) WithDependentMut(fn func(dep *D)) error {
-	if err := c.life.ViewMut(); err != nil {
-		return err
-	}
-	defer c.life.EndViewMut()
-	fn(&c.dep)
-	return nil
+	return Exclusive(&c.life, &c.dep, fn)
 }
 
-// BorrowOwner returns a pointer to the owner, or the reason the Cell
-// cannot be used. It takes no lock, so it costs about as much as reading a
-// field, but nothing keeps the Cell open while the pointer is used: the
-// caller must not use it after, or concurrently with, Close. Prefer the
-// views when another goroutine may close the Cell.
-func (c *Cell[O, D]) BorrowOwner() (*O, error) {
-	if err := c.life.Check(); err != nil {
-		return nil, err
-	}
-	return c.owner, nil
+// BorrowOwner returns the owner as a [Borrowed], which reads it in a
+// shared view each time it is used and reports [ErrClosed] once c is
+// closed; or the reason c cannot be used.
+func (c *Cell[O, D]) BorrowOwner() (Borrowed[O], error) {
+	return Borrow(&c.life, c.owner)
 }
 
-// BorrowDependent returns a pointer to the dependent, with the same rules
-// as [Cell.BorrowOwner].
-func (c *Cell[O, D]) BorrowDependent() (*D, error) {
-	if err := c.life.Check(); err != nil {
-		return nil, err
-	}
-	return &c.dep, nil
+// BorrowDependent returns the dependent as a [Borrowed], as
+// [Cell.BorrowOwner] does.
+func (c *Cell[O, D]) BorrowDependent() (Borrowed[D], error) {
+	return Borrow(&c.life, &c.dep)
 }
 
 // Close closes the dependent and then the owner, each if it is an
-// [io.Closer], and joins their errors. Exclusive views in progress finish
-// first; shared views must not be in progress; later views return
-// [ErrClosed]. Closing again does nothing. If the owner is shared with
-// clones ([Cell.Clone]), it is closed with the last of them.
+// [io.Closer], and joins their errors. It waits for the views in progress;
+// later views return [ErrClosed]. Closing again does nothing. If the
+// owner is shared with clones ([Cell.Clone]), it is closed with the last
+// of them. Close returns [ErrHeld], closing nothing, while c is the head
+// of another bundle, and [ErrInView] inside a view when it would have to
+// wait.
 func (c *Cell[O, D]) Close() error {
-	if c.life.self != &c.life {
-		return c.life.err()
+	if err := c.life.begin(); err != nil {
+		return err
 	}
-	c.life.mu.Lock()
-	defer c.life.mu.Unlock()
+	defer c.life.end()
 	if !c.life.isOpen() {
 		return nil
 	}
@@ -215,13 +189,16 @@ func (c *Cell[O, D]) Close() error {
 // IntoOwner ends the Cell without closing its owner: it closes the
 // dependent and returns the owner. The error joins the error of closing
 // the dependent (the owner is returned even then); or it is [ErrClosed],
-// [ErrHeld] or [ErrShared], and the owner is the zero value.
+// [ErrHeld], [ErrShared] or [ErrInView], and the owner is the zero value.
 func (c *Cell[O, D]) IntoOwner() (O, error) {
 	var zo O
-	if err := c.life.ViewMut(); err != nil {
+	if err := c.life.begin(); err != nil {
 		return zo, err
 	}
-	defer c.life.EndViewMut()
+	defer c.life.end()
+	if err := c.life.exclusiveErr(); err != nil {
+		return zo, err
+	}
 	if r := c.refs.Load(); r != nil && r.n.Load() > 1 {
 		return zo, ErrShared
 	}
@@ -231,8 +208,8 @@ func (c *Cell[O, D]) IntoOwner() (O, error) {
 	storage := c.owner
 	owner := *c.owner
 	c.owner = nil
-	if r, ok := any(owner).(releaser); ok {
-		r.release(storage)
+	if h := lifecycleOf(owner); h != nil {
+		h.unhold(storage)
 	}
 	return owner, cl.err()
 }
@@ -240,42 +217,27 @@ func (c *Cell[O, D]) IntoOwner() (O, error) {
 // Clone returns a new Cell that shares c's owner (rental's clone, for a
 // head that can be shared), with a dependent that cloneDep builds from the
 // shared owner and c's dependent. The owner is closed when the last Cell
-// sharing it is closed; each Cell closes its own dependent. Clone is a
-// shared view of c. If cloneDep panics, the panic continues and nothing
-// changes.
+// sharing it is closed; each Cell closes its own dependent. cloneDep runs
+// in a shared view of c. If cloneDep panics, the panic continues and
+// nothing changes.
 func (c *Cell[O, D]) Clone(cloneDep func(owner *O, dep *D) D) (*Cell[O, D], error) {
-	if err := c.life.View(); err != nil {
-		return nil, err
-	}
-	defer c.life.EndView()
-	n := &Cell[O, D]{owner: c.owner}
-	n.dep = cloneDep(c.owner, &c.dep)
-	r := c.refs.Load()
-	if r == nil {
-		r = new(sharers)
-		r.n.Store(1)
-		if !c.refs.CompareAndSwap(nil, r) {
-			r = c.refs.Load()
+	var n *Cell[O, D]
+	err := Shared(&c.life, c, func(c *Cell[O, D]) {
+		dep := cloneDep(c.owner, &c.dep)
+		n = &Cell[O, D]{owner: c.owner, dep: dep}
+		r := c.refs.Load()
+		if r == nil {
+			r = new(sharers)
+			r.n.Store(1)
+			if !c.refs.CompareAndSwap(nil, r) {
+				r = c.refs.Load()
+			}
 		}
-	}
-	r.n.Add(1)
-	n.refs.Store(r)
-	n.life.markOpen()
-	return n, nil
-}
-
-// release lets the bundle whose owner storage is by close c or take it
-// back, if that bundle holds c as its head; any other bundle must go
-// through c's Close, which then reports ErrHeld.
-func (c *Cell[O, D]) release(by any) {
-	if c.life.self != &c.life {
-		return
-	}
-	c.life.mu.Lock()
-	if c.life.holder == by {
-		c.life.holder = nil
-	}
-	c.life.mu.Unlock()
+		r.n.Add(1)
+		n.refs.Store(r)
+		n.life.markOpen("selfref.Cell")
+	})
+	return n, err
 }
 
 // String formats c for debugging, as selfref.Cell{owner: ..., dependent:
@@ -293,17 +255,20 @@ func (c *Cell[O, D]) String() string {
 // in an exclusive view of c and takes over the old dependent, which is not
 // closed. If f panics, c stays open.
 func MapDependent[O, D, E any](c *Cell[O, D], f func(dep D) E) (*Cell[O, E], error) {
-	if err := c.life.ViewMut(); err != nil {
+	if err := c.life.begin(); err != nil {
 		return nil, err
 	}
-	defer c.life.EndViewMut()
+	defer c.life.end()
+	if err := c.life.exclusiveErr(); err != nil {
+		return nil, err
+	}
 	n := &Cell[O, E]{owner: c.owner}
 	n.dep = f(c.dep)
 	n.refs.Store(c.refs.Load())
 	c.life.markClosed()
 	var z D
 	c.dep, c.owner = z, nil
-	n.life.markOpen()
+	n.life.markOpen("selfref.Cell")
 	return n, nil
 }
 
@@ -316,14 +281,12 @@ func MapDependent[O, D, E any](c *Cell[O, D], f func(dep D) E) (*Cell[O, E], err
 // hands head back, no longer held. If build panics, head is closed and the
 // panic continues.
 func NewSub[A, B, D any](head *Cell[A, B], build func(owner *A, dep *B) D) (*Cell[*Cell[A, B], D], error) {
-	if err := head.life.ViewMut(); err != nil {
+	c := &Cell[*Cell[A, B], D]{owner: &head}
+	if err := head.life.hold(c.owner); err != nil {
 		return nil, fmt.Errorf("selfref: NewSub: %w", err)
 	}
-	c := &Cell[*Cell[A, B], D]{owner: &head}
-	head.life.holder = c.owner
-	head.life.EndViewMut()
 	defer c.closeOwnerIfUnbuilt()
 	c.dep = build(head.owner, &head.dep)
-	c.life.markOpen()
+	c.life.markOpen("selfref.Cell")
 	return c, nil
 }

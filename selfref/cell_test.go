@@ -20,9 +20,8 @@ func TestNewBuildsFromTheOwnerInTheCell(t *testing.T) {
 		return o[1:3]
 	})
 	defer c.Close()
-	o, err := c.BorrowOwner()
-	if err != nil || o != seen {
-		t.Fatalf("BorrowOwner = %p, %v; the builder saw %p", o, err, seen)
+	if o := addr(c.BorrowOwner()); o != seen {
+		t.Fatalf("BorrowOwner lends %p; the builder saw %p", o, seen)
 	}
 	// The dependent shares the owner's storage: a change through the
 	// dependent shows in the owner.
@@ -102,10 +101,10 @@ func TestUseAfterCloseReportsErrClosed(t *testing.T) {
 	wantErr(t, c.WithOwner(func(o **res) { call(o) }), selfref.ErrClosed)
 	wantErr(t, c.WithDependent(func(d **borrower) { call(d) }), selfref.ErrClosed)
 	wantErr(t, c.WithDependentMut(func(d **borrower) { call(d) }), selfref.ErrClosed)
-	if p, err := c.BorrowOwner(); p != nil || !errors.Is(err, selfref.ErrClosed) {
+	if p, err := c.BorrowOwner(); p != (selfref.Borrowed[*res]{}) || !errors.Is(err, selfref.ErrClosed) {
 		t.Errorf("BorrowOwner = %v, %v", p, err)
 	}
-	if p, err := c.BorrowDependent(); p != nil || !errors.Is(err, selfref.ErrClosed) {
+	if p, err := c.BorrowDependent(); p != (selfref.Borrowed[*borrower]{}) || !errors.Is(err, selfref.ErrClosed) {
 		t.Errorf("BorrowDependent = %v, %v", p, err)
 	}
 	if o, err := c.IntoOwner(); o != nil || !errors.Is(err, selfref.ErrClosed) {
@@ -229,8 +228,8 @@ func TestNewContextChecksTheContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := c2.BorrowDependent(); *d != "v" {
-		t.Errorf("the builder did not get the context: %q", *d)
+	if d, _ := c2.BorrowDependent(); must(d.Get()) != "v" {
+		t.Errorf("the builder did not get the context: %q", must(d.Get()))
 	}
 }
 
@@ -307,7 +306,7 @@ func TestCloneSharesTheOwner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o, _ := c.BorrowOwner(); o != cloneOwner {
+	if o := addr(c.BorrowOwner()); o != cloneOwner {
 		t.Error("the clone's owner is not the shared one")
 	}
 	if _, err := c.IntoOwner(); !errors.Is(err, selfref.ErrShared) {
@@ -331,17 +330,17 @@ func TestCloneSharesTheOwner(t *testing.T) {
 func TestMapDependentKeepsTheOwner(t *testing.T) {
 	j := new(journal)
 	c := newPair(j)
-	before, _ := c.BorrowOwner()
+	before := addr(c.BorrowOwner())
 	m, err := selfref.MapDependent(c, func(d *borrower) string { return d.name + " mapped" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantErr(t, c.WithDependent(func(**borrower) {}), selfref.ErrClosed)
-	if after, _ := m.BorrowOwner(); after != before {
+	if after := addr(m.BorrowOwner()); after != before {
 		t.Error("the owner moved")
 	}
-	if d, _ := m.BorrowDependent(); *d != "dependent mapped" {
-		t.Errorf("dependent %q", *d)
+	if d, _ := m.BorrowDependent(); must(d.Get()) != "dependent mapped" {
+		t.Errorf("dependent %q", must(d.Get()))
 	}
 	wantEvents(t, j) // the old dependent was taken over, not closed
 	m.Close()

@@ -27,13 +27,15 @@ type chainPrefix[A, B any] struct {
 // NewChain3 builds a [Chain3] from head, the middle that buildMiddle
 // returns and the tail that buildTail returns, in that order. If a builder
 // panics, what was built is closed in reverse order and the panic
-// continues.
+// continues. A head that is itself a bundle is held until the chain
+// closes it or hands it back (see [Lifecycle.Build]); NewChain3 panics if
+// it cannot be held, and [TryNewChain3] returns the error.
 func NewChain3[A, B, C any](head A, buildMiddle func(head *A) B, buildTail func(head *A, middle *B) C) *Chain3[A, B, C] {
 	ch, _, err := newChain3(context.Background(), head, false,
 		func(_ context.Context, a *A) (B, error) { return buildMiddle(a), nil },
 		func(_ context.Context, a *A, b *B) (C, error) { return buildTail(a, b), nil })
 	if err != nil {
-		panic(err) // unreachable: the builders cannot fail
+		panic(err) // the builders cannot fail: the head could not be held
 	}
 	return ch
 }
@@ -95,90 +97,61 @@ func newChain3[A, B, C any](ctx context.Context, head A, recover bool, buildMidd
 
 // With lends the three fields to fn in a shared view; see [Cell.With].
 func (ch *Chain3[A, B, C]) With(fn func(head *A, middle *B, tail *C)) error {
-	if !ch.life.isOpen() {
-		return ch.life.err()
-	}
-	fn(&ch.p.head, &ch.p.middle, &ch.tail)
-	return nil
+	return Shared(&ch.life, ch, func(ch *Chain3[A, B, C]) { fn(&ch.p.head, &ch.p.middle, &ch.tail) })
 }
 
 // WithMut lends the three fields to fn in an exclusive view; fn may
 // modify the tail. See [Cell.WithMut].
 func (ch *Chain3[A, B, C]) WithMut(fn func(head *A, middle *B, tail *C)) error {
-	if err := ch.life.ViewMut(); err != nil {
-		return err
-	}
-	defer ch.life.EndViewMut()
-	fn(&ch.p.head, &ch.p.middle, &ch.tail)
-	return nil
+	return Exclusive(&ch.life, ch, func(ch *Chain3[A, B, C]) { fn(&ch.p.head, &ch.p.middle, &ch.tail) })
 }
 
 // WithHead lends the head to fn in a shared view.
 func (ch *Chain3[A, B, C]) WithHead(fn func(head *A)) error {
-	if !ch.life.isOpen() {
-		return ch.life.err()
-	}
-	fn(&ch.p.head)
-	return nil
+	return Shared(&ch.life, ch, func(ch *Chain3[A, B, C]) { fn(&ch.p.head) })
 }
 
 // WithMiddle lends the middle to fn in a shared view.
 func (ch *Chain3[A, B, C]) WithMiddle(fn func(middle *B)) error {
-	if !ch.life.isOpen() {
-		return ch.life.err()
-	}
-	fn(&ch.p.middle)
-	return nil
+	return Shared(&ch.life, ch, func(ch *Chain3[A, B, C]) { fn(&ch.p.middle) })
 }
 
 // WithTail lends the tail to fn in a shared view.
 func (ch *Chain3[A, B, C]) WithTail(fn func(tail *C)) error {
-	if !ch.life.isOpen() {
-		return ch.life.err()
-	}
-	fn(&ch.tail)
-	return nil
+	return Shared(&ch.life, &ch.tail, fn)
 }
 
 // WithTailMut lends the tail to fn in an exclusive view.
 func (ch *Chain3[A, B, C]) WithTailMut(fn func(tail *C)) error {
-	if err := ch.life.ViewMut(); err != nil {
-		return err
-	}
-	defer ch.life.EndViewMut()
-	fn(&ch.tail)
-	return nil
+	return Exclusive(&ch.life, &ch.tail, fn)
 }
 
-// BorrowHead returns a pointer to the head; see [Cell.BorrowOwner] for
-// what a borrow does not guarantee.
-func (ch *Chain3[A, B, C]) BorrowHead() (*A, error) {
+// BorrowHead returns the head as a [Borrowed]; see [Cell.BorrowOwner].
+func (ch *Chain3[A, B, C]) BorrowHead() (Borrowed[A], error) {
 	if err := ch.life.Check(); err != nil {
-		return nil, err
+		return Borrowed[A]{}, err
 	}
-	return &ch.p.head, nil
+	return Borrow(&ch.life, &ch.p.head)
 }
 
-// BorrowMiddle returns a pointer to the middle; see [Cell.BorrowOwner].
-func (ch *Chain3[A, B, C]) BorrowMiddle() (*B, error) {
+// BorrowMiddle returns the middle as a [Borrowed]; see [Cell.BorrowOwner].
+func (ch *Chain3[A, B, C]) BorrowMiddle() (Borrowed[B], error) {
 	if err := ch.life.Check(); err != nil {
-		return nil, err
+		return Borrowed[B]{}, err
 	}
-	return &ch.p.middle, nil
+	return Borrow(&ch.life, &ch.p.middle)
 }
 
-// BorrowTail returns a pointer to the tail; see [Cell.BorrowOwner].
-func (ch *Chain3[A, B, C]) BorrowTail() (*C, error) {
-	if err := ch.life.Check(); err != nil {
-		return nil, err
-	}
-	return &ch.tail, nil
+// BorrowTail returns the tail as a [Borrowed]; see [Cell.BorrowOwner].
+func (ch *Chain3[A, B, C]) BorrowTail() (Borrowed[C], error) {
+	return Borrow(&ch.life, &ch.tail)
 }
 
 // Close closes the tail, the middle and the head, in that order, each if
-// it is an [io.Closer], and joins their errors. As with [Cell.Close],
-// exclusive views in progress finish first, shared views must not be in
-// progress, and later views return [ErrClosed]. Closing again does nothing.
+// it is an [io.Closer], and joins their errors. As with [Cell.Close], the
+// views in progress finish first and later views return [ErrClosed].
+// Closing again does nothing. A head that is a bundle is held by the
+// chain (see [Lifecycle.Build]) and closed with it.
 func (ch *Chain3[A, B, C]) Close() error {
 	if ch.life.self != &ch.life {
 		return ch.life.err()
@@ -189,8 +162,8 @@ func (ch *Chain3[A, B, C]) Close() error {
 
 // IntoHead ends the chain without closing its head: it closes the tail
 // and the middle, in that order, and returns the head. The error joins the
-// errors of those closes (the head is returned even then), or it is
-// [ErrClosed].
+// errors of those closes (the head is returned even then, and no longer
+// held), or it is [ErrClosed], [ErrHeld] or [ErrInView].
 func (ch *Chain3[A, B, C]) IntoHead() (A, error) {
 	var head A
 	if ch.life.self != &ch.life {
@@ -213,15 +186,24 @@ func (ch *Chain3[A, B, C]) String() string {
 // the same addresses, and the tail f makes of ch's tail; see
 // [MapDependent].
 func MapTail[A, B, C, E any](ch *Chain3[A, B, C], f func(tail C) E) (*Chain3[A, B, E], error) {
-	if err := ch.life.ViewMut(); err != nil {
+	if err := ch.life.begin(); err != nil {
 		return nil, err
 	}
-	defer ch.life.EndViewMut()
+	defer ch.life.end()
+	if err := ch.life.exclusiveErr(); err != nil {
+		return nil, err
+	}
 	n := &Chain3[A, B, E]{p: ch.p}
 	n.tail = f(ch.tail)
 	ch.life.markClosed()
 	var z C
 	ch.tail = z // ch.p stays: it never changes after a build, so Close may read it unlocked
-	n.life.markOpen()
+	n.life.held, ch.life.held = ch.life.held, nil
+	for _, h := range n.life.held {
+		h.mu.Lock()
+		h.holder = &n.life
+		h.mu.Unlock()
+	}
+	n.life.markOpen("selfref.Chain3")
 	return n, nil
 }

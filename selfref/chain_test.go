@@ -52,9 +52,10 @@ func TestChain3ClosesInReverse(t *testing.T) {
 func TestChain3Borrows(t *testing.T) {
 	ch := selfref.NewChain3("text", func(h *string) []byte { return []byte(*h) }, func(h *string, m *[]byte) int { return len(*h) + len(*m) })
 	defer ch.Close()
-	h, err1 := ch.BorrowHead()
-	m, err2 := ch.BorrowMiddle()
-	tl, err3 := ch.BorrowTail()
+	hb, err1 := ch.BorrowHead()
+	mb, err2 := ch.BorrowMiddle()
+	tb, err3 := ch.BorrowTail()
+	h, m, tl := addr(hb, err1), addr(mb, err2), addr(tb, err3)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,15 @@ var (
 	// that is the head of another bundle (see [NewSub]): only shared views
 	// are allowed until the bundle that holds it is closed.
 	ErrHeld = errors.New("selfref: bundle is the head of another bundle")
+	// ErrInView is returned by an operation called inside a view (of any
+	// bundle) that would otherwise have to wait: a shared view of a bundle
+	// that is being closed or viewed exclusively, or Close, a consuming
+	// method or an exclusive view of a bundle that is being viewed or
+	// closed. Waiting there could wait forever (for the enclosing view
+	// itself, when both are views of one bundle), so these operations
+	// return at once. See "Views inside views" in the package
+	// documentation.
+	ErrInView = errors.New("selfref: called inside a view, the operation would wait for another view or a Close of the bundle")
 	// ErrShared is returned by [Cell.IntoOwner] when the owner is shared
 	// with a clone (see [Cell.Clone]) that is still open.
 	ErrShared = errors.New("selfref: owner is shared with a clone that is still open")

@@ -18,11 +18,10 @@ type counted struct {
 	count int
 }
 
-// hammer runs goroutines that loop over the exclusive views of one bundle
-// until it is closed, closes it once every goroutine has completed a view,
-// and checks that no view ever saw a closed resource and that every
-// goroutine ended on ErrClosed. (Shared views take no lock, and must not
-// run while the bundle closes; see sharedHammer.)
+// hammer runs goroutines that loop over views of one bundle until it is
+// closed, closes it once every goroutine has completed a view, and checks
+// that no view ever saw a closed resource and that every goroutine ended
+// on ErrClosed.
 func hammer(t *testing.T, views []func(check func(*counted)) error, close func() error) {
 	t.Helper()
 	const goroutines = 8
@@ -108,8 +107,9 @@ func TestHammerChain3ExclusiveViewsAgainstClose(t *testing.T) {
 }
 
 // sharedHammer runs the shared views of one bundle on several goroutines at
-// once, each view checking that it sees the bundle open; once they are
-// done it closes the bundle, and then every view reports ErrClosed.
+// once, each view checking that it sees the bundle open and unmodified;
+// once they are done it closes the bundle, and then every view reports
+// ErrClosed.
 func sharedHammer(t *testing.T, views []func(check func(*counted)) error, close func() error) {
 	t.Helper()
 	const goroutines, rounds = 8, 200
@@ -202,5 +202,84 @@ func TestHammerIntoOwnerAgainstViews(t *testing.T) {
 			return err
 		})
 		wantEvents(t, j, "close dependent")
+	}
+}
+
+// Shared views race Close: Close waits for the views in progress, so none
+// sees a closed resource, and the later ones report ErrClosed.
+func TestHammerCellSharedViewsAgainstClose(t *testing.T) {
+	for range 20 {
+		j := new(journal)
+		c := selfref.New(&res{name: "owner", j: j}, func(o **res) *counted { return newCounted("dependent", *o) })
+		b, err := c.BorrowDependent()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hammer(t, []func(func(*counted)) error{
+			func(check func(*counted)) error { return c.WithDependent(func(d **counted) { check(*d) }) },
+			func(check func(*counted)) error {
+				return c.With(func(o **res, d **counted) {
+					check(*d)
+					if (*o).closed.Load() != 0 {
+						t.Error("a view saw a closed owner")
+					}
+				})
+			},
+			func(check func(*counted)) error {
+				return c.WithOwner(func(o **res) {
+					if (*o).closed.Load() != 0 {
+						t.Error("a view saw a closed owner")
+					}
+				})
+			},
+			func(check func(*counted)) error { return b.With(func(d **counted) { check(*d) }) },
+			func(check func(*counted)) error {
+				return c.WithDependentMut(func(d **counted) { check(*d); (*d).count++ })
+			},
+		}, c.Close)
+		wantEvents(t, j, "close dependent", "close owner")
+	}
+}
+
+func TestHammerChain3SharedViewsAgainstClose(t *testing.T) {
+	for range 20 {
+		j := new(journal)
+		ch := selfref.NewChain3(&res{name: "head", j: j},
+			func(h **res) *res { return &res{name: "middle", j: j} },
+			func(_ **res, m **res) *counted { return newCounted("tail", *m) })
+		hammer(t, []func(func(*counted)) error{
+			func(check func(*counted)) error { return ch.WithTail(func(tl **counted) { check(*tl) }) },
+			func(check func(*counted)) error {
+				return ch.With(func(_ **res, _ **res, tl **counted) { check(*tl) })
+			},
+			func(check func(*counted)) error {
+				return ch.WithMiddle(func(m **res) {
+					if (*m).closed.Load() != 0 {
+						t.Error("a view saw a closed middle")
+					}
+				})
+			},
+		}, ch.Close)
+		wantEvents(t, j, "close tail", "close middle", "close head")
+	}
+}
+
+// TestHammerRentMutexViewsAgainstClose: the lock is held for as long as a
+// view runs, even while another goroutine closes the RentMutex.
+func TestHammerRentMutexViewsAgainstClose(t *testing.T) {
+	for range 20 {
+		var mu sync.Mutex
+		r := selfref.NewRentMutex(&mu, newCounted("data", &res{name: "from", j: new(journal)}))
+		check := func(check func(*counted), d *counted) {
+			if mu.TryLock() {
+				t.Error("a view ran without the lock")
+				mu.Unlock()
+			}
+			check(d)
+		}
+		hammer(t, []func(func(*counted)) error{
+			func(c func(*counted)) error { return r.With(func(d *counted) { check(c, d) }) },
+			func(c func(*counted)) error { return r.WithMut(func(d *counted) { check(c, d); d.count++ }) },
+		}, r.Close)
 	}
 }

@@ -2,6 +2,7 @@ package selfref_test
 
 import (
 	"errors"
+	"github.com/cellar-go/cellar/selfref"
 	"reflect"
 	"slices"
 	"sync"
@@ -84,3 +85,20 @@ func recovered(f func()) (v any) {
 }
 
 var errBuild = errors.New("build failed")
+
+// addr returns the address of the field a borrow lends, read in a shared
+// view, or nil if the borrow or the view fails.
+func addr[T any](b selfref.Borrowed[T], err error) *T {
+	if err != nil {
+		return nil
+	}
+	var p *T
+	if b.With(func(q *T) { p = q }) != nil {
+		return nil
+	}
+	return p
+}
+
+// must returns v, ignoring err: for reads whose error a test checks
+// through the value.
+func must[T any](v T, err error) T { return v }

@@ -19,45 +19,70 @@ func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
 
 // Lifecycle is the state every bundle carries: whether it is built, open
-// or closed, the lock that orders its exclusive views and locked views
-// against each other and against Close, and a pointer to itself that
-// detects copies. [Cell], [Chain3] and
-// the rent types use one, and so does every bundle that cmd/selfrefgen
-// generates: the struct given to the generator declares a Lifecycle field,
-// and the generated code calls the methods below. Code outside generated
-// files rarely needs them.
+// or closed, the counters of the shared views in progress, the lock that
+// orders the exclusive operations (exclusive views, Close, the consuming
+// methods) against each other and against the shared views, and a pointer
+// to itself that detects copies. [Cell], [Chain3] and the rent types use
+// one, and so does every bundle that cmd/selfrefgen generates: the struct
+// given to the generator declares a Lifecycle field, and the generated
+// code calls [Shared], [Exclusive] and the methods below. Code outside
+// generated files rarely needs them.
 //
 // A Lifecycle must not be copied after its bundle is built; go vet reports
 // copies, and the methods below return [ErrCopied] when called on one.
 type Lifecycle struct {
 	_ noCopy
+	// fast is l itself while the bundle is open and no exclusive
+	// operation holds or waits for mu: a shared view that counts itself
+	// and then loads l here may run without the lock. It is written under
+	// mu.
+	fast atomic.Pointer[Lifecycle]
 	// open is l itself while the bundle is open, nil before it is built
-	// and after it is closed, and the original's address in a copy: one
-	// load and compare tell whether a bundle may be used. It is written
-	// under mu and read without it by Check.
+	// and after it is closed, and the original's address in a copy. It is
+	// written under mu and read without it by Check.
 	open   atomic.Pointer[Lifecycle]
-	self   *Lifecycle   // l itself once built; a copy's is the original's
-	holder any          // under mu: while the bundle is the head of another, that one's owner storage
-	mu     sync.RWMutex // shared views read-lock, exclusive ones lock
+	self   *Lifecycle // l itself once built; a copy's is the original's
+	views  *views     // set when built
+	holder any        // under mu: while the bundle is the head of another, what identifies that one
+	// held lists the heads this bundle holds (see hold), which
+	// IntoHeads hands back released. Written when built, then under mu.
+	held []*Lifecycle
+	// track is the bundle's entry in the list of open bundles, when
+	// [TrackOpen] was on as it was built.
+	track *tracked
+	mu    sync.RWMutex // slow-path shared views read-lock, exclusive operations lock
 }
 
-// markOpen marks a freshly built bundle open.
-func (l *Lifecycle) markOpen() {
+// markOpen marks a freshly built bundle open; what describes it in leak
+// reports (see [Open]).
+func (l *Lifecycle) markOpen(what string) {
 	l.self = l
+	l.views = newViews()
+	if tracking.Load() {
+		l.track = trackOpen(what)
+	}
 	l.open.Store(l)
+	l.fast.Store(l)
 }
 
 // isOpen reports whether the bundle is open, and l is not a copy.
 func (l *Lifecycle) isOpen() bool { return l.open.Load() == l }
 
-// markClosed marks the bundle closed; l.mu is held.
-func (l *Lifecycle) markClosed() { l.open.Store(nil) }
+// markClosed marks the bundle closed; l is taken by begin (or being
+// built).
+func (l *Lifecycle) markClosed() {
+	l.open.Store(nil)
+	l.fast.Store(nil)
+	if l.track != nil {
+		untrack(l.track)
+		l.track = nil
+	}
+}
 
 // Check reports whether the bundle can be used: nil while it is open,
-// otherwise [ErrNotBuilt], [ErrCopied] or [ErrClosed]. It does not lock:
-// the answer may be stale by the time it returns if another goroutine is
-// closing the bundle. It is what the shared views and the Borrow methods
-// call; it inlines, and so do they.
+// otherwise [ErrNotBuilt], [ErrCopied] or [ErrClosed]. It does not lock,
+// and nothing keeps the bundle open after it returns: another goroutine
+// may close it at once. Use [Shared] to read the fields.
 func (l *Lifecycle) Check() error {
 	if l.isOpen() {
 		return nil
@@ -66,7 +91,6 @@ func (l *Lifecycle) Check() error {
 }
 
 // err explains why the bundle cannot be used; call it only when it cannot.
-// It is small enough to inline, and so are the views that call it.
 func (l *Lifecycle) err() error {
 	if l.self != l {
 		if l.self == nil {
@@ -77,50 +101,7 @@ func (l *Lifecycle) err() error {
 	return ErrClosed
 }
 
-// View begins a locked shared view: it waits while an exclusive view or
-// Close is in progress, then returns nil if the bundle is open, with the
-// view begun, or the reason it is not, with no view begun. Every nil
-// return must be paired with one [Lifecycle.EndView]. Any number of
-// shared views may be in progress at once, and Close waits for the locked
-// ones: use View where another goroutine may close the bundle during the
-// view. It costs a read lock, a few nanoseconds more than the unlocked
-// shared views that [Lifecycle.Check] serves.
-func (l *Lifecycle) View() error {
-	if l.self != l {
-		return l.err()
-	}
-	l.mu.RLock()
-	if !l.isOpen() {
-		l.mu.RUnlock()
-		return ErrClosed
-	}
-	return nil
-}
-
-// EndView ends a shared view begun by [Lifecycle.View].
-func (l *Lifecycle) EndView() { l.mu.RUnlock() }
-
-// ViewMut begins an exclusive view: it waits until no other locked view
-// is in progress and keeps new ones waiting until [Lifecycle.EndViewMut];
-// no unlocked shared view may be in progress either. It
-// returns nil if the bundle is open (and, for a [Cell], not the head of
-// another bundle), or the reason it cannot begin.
-func (l *Lifecycle) ViewMut() error {
-	if l.self != l {
-		return l.err()
-	}
-	l.mu.Lock()
-	if err := l.exclusiveErr(); err != nil {
-		l.mu.Unlock()
-		return err
-	}
-	return nil
-}
-
-// EndViewMut ends an exclusive view begun by [Lifecycle.ViewMut].
-func (l *Lifecycle) EndViewMut() { l.mu.Unlock() }
-
-// exclusiveErr is what stops an exclusive operation; l.mu is held.
+// exclusiveErr is what stops an exclusive operation; l is taken by begin.
 func (l *Lifecycle) exclusiveErr() error {
 	if !l.isOpen() {
 		return ErrClosed
@@ -131,19 +112,21 @@ func (l *Lifecycle) exclusiveErr() error {
 	return nil
 }
 
-// Close closes the bundle: it waits for the locked views in progress (no
-// unlocked shared view may be in progress), marks the bundle closed so
-// that later views report [ErrClosed], then closes the fields, given in build order, in reverse order. Each field that is an
+// Close closes the bundle: it waits for the views in progress, marks the
+// bundle closed so that later views report [ErrClosed], then closes the
+// fields, given in build order, in reverse order. Each field that is an
 // [io.Closer] (or whose address is) is closed once, nil ones are skipped,
 // a closer that appears in two fields is closed once, and every field is
 // reset to its zero value. The errors are joined, each prefixed with the
 // field's name. Closing a closed bundle does nothing and returns nil.
+// Close returns [ErrHeld], closing nothing, while the bundle is the head
+// of another, and [ErrInView] when it is called inside a view and would
+// have to wait.
 func (l *Lifecycle) Close(fields ...Slot) error {
-	if l.self != l {
-		return l.err()
+	if err := l.begin(); err != nil {
+		return err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	defer l.end()
 	if !l.isOpen() {
 		return nil
 	}
@@ -159,14 +142,17 @@ func (l *Lifecycle) Close(fields ...Slot) error {
 }
 
 // release closes a bundle whose fields are not closers, as the rent types
-// are: once, and under the lock, it marks the bundle closed and calls
-// undo, which gives back what the bundle held.
+// are: once, after the views in progress, it marks the bundle closed and
+// calls undo, which gives back what the bundle held. While the bundle is
+// the head of another, it returns ErrHeld.
 func (l *Lifecycle) release(undo func()) error {
-	if l.self != l {
-		return l.err()
+	if err := l.begin(); err != nil {
+		return err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	defer l.end()
+	if l.holder != nil {
+		return ErrHeld
+	}
 	if l.isOpen() {
 		l.markClosed()
 		undo()
@@ -175,17 +161,18 @@ func (l *Lifecycle) release(undo func()) error {
 }
 
 // IntoHeads ends the bundle without closing its head fields: it waits for
-// the locked views in progress (as Close does), marks the bundle closed, closes the dependents
-// (the fields that are not heads, given in build order) in reverse order
-// as [Lifecycle.Close] does, then calls take, which moves the heads out.
-// take runs only if the bundle was open. The error joins the errors of
-// closing the dependents; the heads are taken even then.
+// the views in progress (as Close does), marks the bundle closed, closes
+// the dependents (the fields that are not heads, given in build order) in
+// reverse order as [Lifecycle.Close] does, then calls take, which moves
+// the heads out; heads that are bundles are no longer held (see
+// [Lifecycle.Build]). take runs only if the bundle was open. The error
+// joins the errors of closing the dependents; the heads are taken even
+// then.
 func (l *Lifecycle) IntoHeads(take func(), dependents ...Slot) error {
-	if l.self != l {
-		return l.err()
+	if err := l.begin(); err != nil {
+		return err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	defer l.end()
 	if err := l.exclusiveErr(); err != nil {
 		return err
 	}
@@ -194,6 +181,10 @@ func (l *Lifecycle) IntoHeads(take func(), dependents ...Slot) error {
 	for i := len(dependents) - 1; i >= 0; i-- {
 		c.slot(dependents[i])
 	}
+	for _, h := range l.held {
+		h.unhold(l)
+	}
+	l.held = nil
 	take()
 	return c.err()
 }
@@ -203,7 +194,10 @@ func (l *Lifecycle) IntoHeads(take func(), dependents ...Slot) error {
 // the bundle cannot be read, as name{closed}, name{not built},
 // name{copied} or name{busy} (an exclusive view or Close is in progress).
 // It never blocks and never panics because of the bundle's state, so it is
-// safe in String methods, even inside a view of the same bundle.
+// safe in String methods, even inside a view of the same bundle. fields
+// runs in a shared view; if it panics, the view ends and the panic
+// continues. (A field's String method that panics is caught by fmt, which
+// prints the panic in the field's place.)
 func (l *Lifecycle) DebugString(name string, fields func() []any) string {
 	var b strings.Builder
 	b.WriteString(name)
@@ -213,28 +207,24 @@ func (l *Lifecycle) DebugString(name string, fields func() []any) string {
 		b.WriteString("not built")
 	case l.self != l:
 		b.WriteString("copied")
-	case !l.mu.TryRLock():
+	case !l.peek(func() { writeFields(&b, fields()) }):
 		if !l.isOpen() {
 			b.WriteString("closed")
 		} else {
 			b.WriteString("busy")
 		}
-	default:
-		if !l.isOpen() {
-			b.WriteString("closed")
-		} else {
-			kv := fields()
-			for i := 0; i+1 < len(kv); i += 2 {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				fmt.Fprintf(&b, "%v: %v", kv[i], kv[i+1])
-			}
-		}
-		l.mu.RUnlock()
 	}
 	b.WriteByte('}')
 	return b.String()
+}
+
+func writeFields(b *strings.Builder, kv []any) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "%v: %v", kv[i], kv[i+1])
+	}
 }
 
 // A Slot is one field of a bundle, as the lifecycle methods see it: its
@@ -242,6 +232,7 @@ func (l *Lifecycle) DebugString(name string, fields func() []any) string {
 type Slot interface {
 	slotName() string
 	closer() io.Closer
+	value() any
 	zero()
 }
 
@@ -256,6 +247,7 @@ type fieldSlot[T any] struct {
 
 func (f fieldSlot[T]) slotName() string  { return f.name }
 func (f fieldSlot[T]) closer() io.Closer { return closerOf(f.p) }
+func (f fieldSlot[T]) value() any        { return *f.p }
 func (f fieldSlot[T]) zero()             { var z T; *f.p = z }
 
 // Take returns *p and resets *p to its zero value: how generated
@@ -292,16 +284,75 @@ func isNil(v any) bool {
 	return false
 }
 
-// releaser is implemented by bundles that can be the head of another
-// bundle: release(by) lets the bundle whose owner storage is by, if it is
-// the one that holds it (or a clone or map of it, which share the
-// storage), close it or take it back.
-type releaser interface{ release(by any) }
+// lifeType is the type of the Lifecycle field by which a bundle is
+// recognised.
+var lifeType = reflect.TypeFor[Lifecycle]()
+
+// lifeFields caches, per pointer type, the index of the Lifecycle field
+// of the struct it points to, or -1.
+var lifeFields sync.Map // reflect.Type -> int
+
+// lifecycleOf returns the Lifecycle of v if v is a bundle (a non-nil
+// pointer to a struct with a Lifecycle field: a [Cell], a [Chain3], a rent
+// type or a generated bundle), or nil. This is how a bundle recognises a
+// head that is itself a bundle, so that it can hold it.
+func lifecycleOf(v any) *Lifecycle {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer {
+		return nil
+	}
+	i, ok := lifeFields.Load(t)
+	if !ok {
+		idx := -1
+		if e := t.Elem(); e.Kind() == reflect.Struct {
+			for j := range e.NumField() {
+				if e.Field(j).Type == lifeType {
+					idx = j
+					break
+				}
+			}
+		}
+		i, _ = lifeFields.LoadOrStore(t, idx)
+	}
+	r := reflect.ValueOf(v)
+	if i.(int) < 0 || r.IsNil() {
+		return nil
+	}
+	// The field is unexported, so it cannot be read as an interface; its
+	// address is the Lifecycle's.
+	return (*Lifecycle)(r.Elem().Field(i.(int)).Addr().UnsafePointer())
+}
+
+// hold makes l the head of the bundle identified by by: until unhold, its
+// exclusive and consuming operations return [ErrHeld].
+func (l *Lifecycle) hold(by any) error {
+	if err := l.begin(); err != nil {
+		return err
+	}
+	defer l.end()
+	if err := l.exclusiveErr(); err != nil {
+		return err
+	}
+	l.holder = by
+	return nil
+}
+
+// unhold releases l if the bundle identified by by holds it.
+func (l *Lifecycle) unhold(by any) {
+	if l.self != l {
+		return
+	}
+	l.mu.Lock()
+	if l.holder == by {
+		l.holder = nil
+	}
+	l.mu.Unlock()
+}
 
 // closing closes fields one after the other, each closer once, and
-// collects the errors. by is the bundle whose fields they are: a head it
-// holds is released before it is closed, a head another bundle holds is
-// not (its Close then reports ErrHeld).
+// collects the errors. by identifies the bundle whose fields they are: a
+// head it holds is released before it is closed, a head another bundle
+// holds is not (its Close then reports ErrHeld).
 type closing struct {
 	by   any
 	seen []io.Closer
@@ -330,8 +381,8 @@ func (c *closing) close(name string, cl io.Closer) {
 		}
 	}
 	c.seen = append(c.seen, cl)
-	if r, ok := cl.(releaser); ok {
-		r.release(c.by)
+	if h := lifecycleOf(cl); h != nil {
+		h.unhold(c.by)
 	}
 	if err := cl.Close(); err != nil {
 		c.errs = append(c.errs, fmt.Errorf("selfref: closing %s: %w", name, err))
@@ -366,7 +417,8 @@ type Step struct {
 
 // MustBuild builds a bundle with builders that cannot fail, as
 // [Lifecycle.Build] does with a context that never ends; a step that
-// returns an error is a programming error and panics.
+// returns an error, or a head that cannot be held, is a programming error
+// and panics with the [*BuildError].
 func (l *Lifecycle) MustBuild(steps ...Step) {
 	if err := l.build(context.Background(), false, steps); err != nil {
 		panic(err)
@@ -374,18 +426,25 @@ func (l *Lifecycle) MustBuild(steps ...Step) {
 }
 
 // Build runs the builders of steps in order and then marks the bundle
-// open. Before each builder it checks ctx; if ctx has ended or a builder
+// open. A head field whose value is itself a bundle (a pointer to a
+// [Cell], a [Chain3] or a generated bundle) is held first, as [NewSub]
+// holds its head: until this bundle closes it or hands it back, its
+// exclusive and consuming methods, Close included, return [ErrHeld]; a
+// head that cannot be held (it is closed, or held already) fails the build
+// with a [*BuildError] naming its field, and is neither closed nor reset.
+// Before each builder Build checks ctx; if ctx has ended or a builder
 // returns an error, it closes, in reverse order, the fields built so far
-// and the values given, and returns a [*BuildError] naming the field. If a builder panics, it closes the
-// same way and the panic continues, unchanged. Build panics if the bundle
-// was already built.
+// and the values given, and returns a [*BuildError] naming the field. If a
+// builder panics, it closes the same way and the panic continues,
+// unchanged. Build panics if the bundle was already built.
 func (l *Lifecycle) Build(ctx context.Context, steps ...Step) error {
 	return l.build(ctx, false, steps)
 }
 
 // BuildOrRecover is [Lifecycle.Build], except that on an error the head
 // fields (the steps marked Head) are left in place, neither closed nor
-// reset, for the caller to hand back. A panic still closes everything.
+// reset, and not held, for the caller to hand back. A panic still closes
+// everything.
 func (l *Lifecycle) BuildOrRecover(ctx context.Context, steps ...Step) error {
 	return l.build(ctx, true, steps)
 }
@@ -394,11 +453,26 @@ func (l *Lifecycle) build(ctx context.Context, keepHeads bool, steps []Step) err
 	if l.self != nil {
 		panic("selfref: Lifecycle.Build called on a bundle that is already built")
 	}
+	for i, s := range steps {
+		if s.Build != nil {
+			continue
+		}
+		h := lifecycleOf(s.Slot.value())
+		if h == nil {
+			continue
+		}
+		if err := h.hold(l); err != nil {
+			l.unholdAll()
+			return &BuildError{Field: s.Slot.slotName(), Err: err, CloseErr: unwind(steps, -1, keepHeads, i)}
+		}
+		l.held = append(l.held, h)
+	}
 	k := 0
 	finished := false
 	defer func() {
 		if !finished { // a builder panicked or called runtime.Goexit
-			_ = unwind(steps, k, false)
+			l.unholdAll()
+			_ = unwind(steps, k, false, -1)
 		}
 	}()
 	for ; k < len(steps); k++ {
@@ -412,22 +486,37 @@ func (l *Lifecycle) build(ctx context.Context, keepHeads bool, steps []Step) err
 		}
 		if err != nil {
 			finished = true
-			return &BuildError{Field: s.Slot.slotName(), Err: err, CloseErr: unwind(steps, k, keepHeads)}
+			l.unholdAll()
+			return &BuildError{Field: s.Slot.slotName(), Err: err, CloseErr: unwind(steps, k, keepHeads, -1)}
 		}
 	}
 	finished = true
-	l.markOpen()
+	names := make([]string, len(steps))
+	for i, s := range steps {
+		names[i] = s.Slot.slotName()
+	}
+	l.markOpen("{" + strings.Join(names, ", ") + "}")
 	return nil
 }
 
+// unholdAll releases the heads l holds.
+func (l *Lifecycle) unholdAll() {
+	for _, h := range l.held {
+		h.unhold(l)
+	}
+	l.held = nil
+}
+
 // unwind undoes a build that failed at step failed: it closes, in reverse
-// order, the values given (but not the heads if keepHeads) and the fields
-// built before failed, and resets the failed field without closing it.
-func unwind(steps []Step, failed int, keepHeads bool) error {
+// order, the values given (but not the heads if keepHeads, nor the value
+// of step skip) and the fields built before failed, and resets the failed
+// field without closing it. The heads must have been released.
+func unwind(steps []Step, failed int, keepHeads bool, skip int) error {
 	var c closing
 	for i := len(steps) - 1; i >= 0; i-- {
 		s := steps[i]
 		switch {
+		case i == skip:
 		case s.Build == nil:
 			if !keepHeads || !s.Head {
 				c.slot(s.Slot)

@@ -116,8 +116,8 @@ func TestLifecycleCloseAndIntoHeads(t *testing.T) {
 	if q.life.Close(q.fields()...) != nil {
 		t.Error("second Close")
 	}
-	wantErr(t, q.life.View(), selfref.ErrClosed)
-	wantErr(t, q.life.ViewMut(), selfref.ErrClosed)
+	wantErr(t, selfref.Shared(&q.life, q, func(*quad) { t.Error("shared view after Close") }), selfref.ErrClosed)
+	wantErr(t, selfref.Exclusive(&q.life, q, func(*quad) { t.Error("exclusive view after Close") }), selfref.ErrClosed)
 
 	j = new(journal)
 	q = newQuad(j)
@@ -155,13 +155,14 @@ func TestDebugString(t *testing.T) {
 	if got := q.life.DebugString("quad", func() []any { return []any{"a", q.a, "c", q.c} }); got != "quad{a: a, c: c}" {
 		t.Errorf("open: %q", got)
 	}
-	if err := q.life.ViewMut(); err != nil {
+	err := selfref.Exclusive(&q.life, q, func(q *quad) {
+		if got := q.life.DebugString("quad", nil); got != "quad{busy}" {
+			t.Errorf("busy: %q", got)
+		}
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := q.life.DebugString("quad", nil); got != "quad{busy}" {
-		t.Errorf("busy: %q", got)
-	}
-	q.life.EndViewMut()
 	q.life.Close(q.fields()...)
 	if got := q.life.DebugString("quad", nil); got != "quad{closed}" {
 		t.Errorf("closed: %q", got)

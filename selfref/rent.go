@@ -9,8 +9,9 @@ import "sync"
 // data it guards.
 //
 // The views of a RentMutex order the goroutines that share it, as those
-// of a [Cell] do; the lock itself is taken once, by [NewRentMutex], and
-// released once, by [RentMutex.Close].
+// of a [Cell] do: Close waits for the views in progress, so the lock is
+// never released under a view. The lock itself is taken once, by
+// [NewRentMutex], and released once, by [RentMutex.Close].
 type RentMutex[T any] struct {
 	life Lifecycle
 	mu   sync.Locker
@@ -19,47 +20,42 @@ type RentMutex[T any] struct {
 
 // NewRentMutex locks mu, waiting for it as mu.Lock does, and returns a
 // [RentMutex] that holds it and lends data. mu may be a *sync.Mutex, or a
-// *sync.RWMutex to hold its write lock.
+// *sync.RWMutex to hold its write lock. A nil mu or data is a
+// programming error: NewRentMutex panics, before locking anything.
 func NewRentMutex[T any](mu sync.Locker, data *T) *RentMutex[T] {
+	if isNil(mu) || data == nil {
+		panic("selfref: NewRentMutex needs a non-nil lock and data")
+	}
 	mu.Lock()
 	r := &RentMutex[T]{mu: mu, data: data}
-	r.life.markOpen()
+	r.life.markOpen("selfref.RentMutex")
 	return r
 }
 
-// With lends the data to fn in a shared view.
+// With lends the data to fn in a shared view; see [Shared].
 func (r *RentMutex[T]) With(fn func(data *T)) error {
-	if !r.life.isOpen() {
-		return r.life.err()
-	}
-	fn(r.data)
-	return nil
+	return Shared(&r.life, r, func(r *RentMutex[T]) { fn(r.data) })
 }
 
 // WithMut lends the data to fn in an exclusive view, so that fn may
-// modify it.
+// modify it; see [Exclusive].
 func (r *RentMutex[T]) WithMut(fn func(data *T)) error {
-	if err := r.life.ViewMut(); err != nil {
-		return err
-	}
-	defer r.life.EndViewMut()
-	fn(r.data)
-	return nil
+	return Exclusive(&r.life, r, func(r *RentMutex[T]) { fn(r.data) })
 }
 
-// Borrow returns the pointer to the data, or the reason the bundle cannot
-// be used. The pointer must not be used after, or concurrently with,
-// Close, which releases the lock.
-func (r *RentMutex[T]) Borrow() (*T, error) {
+// Borrow returns the data as a [Borrowed], which reads it in a shared
+// view each time it is used and reports [ErrClosed] once the lock is
+// released; or the reason the bundle cannot be used.
+func (r *RentMutex[T]) Borrow() (Borrowed[T], error) {
 	if err := r.life.Check(); err != nil {
-		return nil, err
+		return Borrowed[T]{}, err
 	}
-	return r.data, nil
+	return Borrow(&r.life, r.data)
 }
 
-// Close releases the lock, once: exclusive views in progress finish
-// first, shared views must not be in progress (see [Cell.Close]), later
-// views return [ErrClosed], and closing again does nothing.
+// Close releases the lock, once: the views in progress finish first (see
+// [Cell.Close]), later views return [ErrClosed], and closing again does
+// nothing.
 func (r *RentMutex[T]) Close() error {
 	return r.life.release(func() {
 		r.mu.Unlock()
@@ -85,30 +81,31 @@ type RentRWMutex[T any] struct {
 }
 
 // NewRentRWMutex read-locks mu, waiting for it as mu.RLock does, and
-// returns a [RentRWMutex] that holds the read lock and lends data.
+// returns a [RentRWMutex] that holds the read lock and lends data. A nil
+// mu or data is a programming error: NewRentRWMutex panics, before
+// locking anything.
 func NewRentRWMutex[T any](mu *sync.RWMutex, data *T) *RentRWMutex[T] {
+	if mu == nil || data == nil {
+		panic("selfref: NewRentRWMutex needs a non-nil lock and data")
+	}
 	mu.RLock()
 	r := &RentRWMutex[T]{mu: mu, data: data}
-	r.life.markOpen()
+	r.life.markOpen("selfref.RentRWMutex")
 	return r
 }
 
 // With lends the data to fn in a shared view; fn must not modify it.
 func (r *RentRWMutex[T]) With(fn func(data *T)) error {
-	if !r.life.isOpen() {
-		return r.life.err()
-	}
-	fn(r.data)
-	return nil
+	return Shared(&r.life, r, func(r *RentRWMutex[T]) { fn(r.data) })
 }
 
-// Borrow returns the pointer to the data for reading, with the rules of
-// [RentMutex.Borrow].
-func (r *RentRWMutex[T]) Borrow() (*T, error) {
+// Borrow returns the data for reading as a [Borrowed], as
+// [RentMutex.Borrow] does.
+func (r *RentRWMutex[T]) Borrow() (Borrowed[T], error) {
 	if err := r.life.Check(); err != nil {
-		return nil, err
+		return Borrowed[T]{}, err
 	}
-	return r.data, nil
+	return Borrow(&r.life, r.data)
 }
 
 // Close releases the read lock, once, as [RentMutex.Close] does.

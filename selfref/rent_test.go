@@ -21,8 +21,8 @@ func TestRentMutexHoldsTheLock(t *testing.T) {
 			t.Errorf("data %v", *d)
 		}
 	})
-	if p, err := r.Borrow(); err != nil || p != &data {
-		t.Errorf("Borrow = %p, %v", p, err)
+	if p := addr(r.Borrow()); p != &data {
+		t.Errorf("Borrow = %p", p)
 	}
 	if got := r.String(); got != "selfref.RentMutex{data: [1 2 3]}" {
 		t.Errorf("String = %q", got)
@@ -76,7 +76,7 @@ func TestRentRWMutexHoldsTheReadLock(t *testing.T) {
 			t.Errorf("data %d", *p)
 		}
 	})
-	if p, err := r.Borrow(); err != nil || *p != 7 {
+	if p, err := r.Borrow(); err != nil || must(p.Get()) != 7 {
 		t.Errorf("Borrow = %v, %v", p, err)
 	}
 	if got := r.String(); got != "selfref.RentRWMutex{data: 7}" {
@@ -88,4 +88,25 @@ func TestRentRWMutexHoldsTheReadLock(t *testing.T) {
 		t.Fatal("the read lock is still held after Close")
 	}
 	wantErr(t, r.With(func(*int) { t.Error("view after Close") }), selfref.ErrClosed)
+}
+
+// A RentMutex held as the head of a chain is closed with the chain, not on
+// its own.
+func TestHeldRentMutexIsClosedWithItsHolder(t *testing.T) {
+	var mu sync.Mutex
+	data := 1
+	r := selfref.NewRentMutex(&mu, &data)
+	ch := selfref.NewChain3(r, func(**selfref.RentMutex[int]) int { return 2 }, func(_ **selfref.RentMutex[int], m *int) int { return *m })
+	if err := r.Close(); !errors.Is(err, selfref.ErrHeld) {
+		t.Fatalf("Close of a held RentMutex = %v, want ErrHeld", err)
+	}
+	if mu.TryLock() {
+		t.Fatal("the lock of a held RentMutex was released")
+	}
+	if err := ch.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !mu.TryLock() {
+		t.Fatal("closing the chain did not release the lock")
+	}
 }

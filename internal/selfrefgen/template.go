@@ -46,7 +46,7 @@ type {{.Builder}}{{.TP}} struct {
 {{- end}}
 }
 
-{{doc .Doc "Build builds the %s. If a builder panics, the fields already built, and the values given, are closed in reverse declaration order and the panic continues." .Name -}}
+{{doc .Doc "Build builds the %s. If a builder panics, the fields already built, and the values given, are closed in reverse declaration order and the panic continues. A head field that is itself a bundle is held (see selfref.Lifecycle.Build); if it cannot be (it is closed, or held by another bundle), Build panics with the *selfref.BuildError that TryBuild would return." .Name -}}
 func (b {{.Builder}}{{.TA}}) Build() *{{.T}} {
 	s := &{{.T}}{ {{- .HeadsLiteralS -}} }
 	s.{{.Life}}.MustBuild(
@@ -180,50 +180,29 @@ type {{.FieldsType}}{{.TP}} struct {
 {{- end}}
 }
 
-{{doc .Doc "%s lends the fields of s to fn in a shared view: any number of shared views may run at once. It takes no lock, so Close, %s and the exclusive views must not run at the same time. It returns selfref.ErrClosed, without calling fn, once s is closed. fn must not modify the fields that other fields borrow." .With .IntoHeads -}}
+{{doc .Doc "%s lends the fields of s to fn in a shared view: any number of shared views may run at once, and Close, %s and the exclusive views wait for them. It returns selfref.ErrClosed, without calling fn, once s is closed (or another error of selfref.Shared). fn must not modify the fields that other fields borrow." .With .IntoHeads -}}
 func (s *{{.T}}) {{.With}}(fn func(fields {{.FieldsType}}{{.TA}})) error {
-	if err := s.{{.Life}}.Check(); err != nil {
-		return err
-	}
-	fn({{.FieldsType}}{{.TA}}{ {{- range $i, $f := .Viewable}}{{if $i}}, {{end}}{{.Title}}: &s.{{.Name}}{{end -}} })
-	return nil
+	return selfref.Shared(&s.{{.Life}}, {{.FieldsType}}{{.TA}}{ {{- range $i, $f := .Viewable}}{{if $i}}, {{end}}{{.Title}}: &s.{{.Name}}{{end -}} }, fn)
 }
 
-{{doc .Doc "%s lends the fields of s to fn in an exclusive view: it waits for the other exclusive views and Close, and no shared view may run at the same time, so fn may modify the fields that no other field borrows. It returns selfref.ErrClosed, without calling fn, once s is closed." .WithMut -}}
+{{doc .Doc "%s lends the fields of s to fn in an exclusive view: it waits for the views and the Close in progress and keeps new ones waiting until fn returns, so fn may modify the fields that no other field borrows. It returns selfref.ErrClosed, without calling fn, once s is closed (or another error of selfref.Exclusive)." .WithMut -}}
 func (s *{{.T}}) {{.WithMut}}(fn func(fields {{.FieldsType}}{{.TA}})) error {
-	if err := s.{{.Life}}.ViewMut(); err != nil {
-		return err
-	}
-	defer s.{{.Life}}.EndViewMut()
-	fn({{.FieldsType}}{{.TA}}{ {{- range $i, $f := .Viewable}}{{if $i}}, {{end}}{{.Title}}: &s.{{.Name}}{{end -}} })
-	return nil
+	return selfref.Exclusive(&s.{{.Life}}, {{.FieldsType}}{{.TA}}{ {{- range $i, $f := .Viewable}}{{if $i}}, {{end}}{{.Title}}: &s.{{.Name}}{{end -}} }, fn)
 }
 {{range .Viewable}}
 {{doc $b.Doc "%s lends %s to fn in a shared view; see %s." .With .Name $b.With -}}
 func (s *{{$b.T}}) {{.With}}(fn func({{.Name}} *{{.Type}})) error {
-	if err := s.{{$b.Life}}.Check(); err != nil {
-		return err
-	}
-	fn(&s.{{.Name}})
-	return nil
+	return selfref.Shared(&s.{{$b.Life}}, &s.{{.Name}}, fn)
 }
 
-{{doc $b.Doc "%s returns a pointer to %s, or the reason s cannot be used (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s open while the pointer is used, so it must not be used after, or concurrently with, Close." .Borrow .Name -}}
-func (s *{{$b.T}}) {{.Borrow}}() (*{{.Type}}, error) {
-	if err := s.{{$b.Life}}.Check(); err != nil {
-		return nil, err
-	}
-	return &s.{{.Name}}, nil
+{{doc $b.Doc "%s returns %s as a selfref.Borrowed, which reads it in a shared view each time it is used and reports selfref.ErrClosed once s is closed; or the reason s cannot be used." .Borrow .Name -}}
+func (s *{{$b.T}}) {{.Borrow}}() (selfref.Borrowed[{{.Type}}], error) {
+	return selfref.Borrow(&s.{{$b.Life}}, &s.{{.Name}})
 }
 {{if .Tail}}
 {{doc $b.Doc "%s lends %s to fn in an exclusive view, so that fn may modify it; see %s." .WithMut .Name $b.WithMut -}}
 func (s *{{$b.T}}) {{.WithMut}}(fn func({{.Name}} *{{.Type}})) error {
-	if err := s.{{$b.Life}}.ViewMut(); err != nil {
-		return err
-	}
-	defer s.{{$b.Life}}.EndViewMut()
-	fn(&s.{{.Name}})
-	return nil
+	return selfref.Exclusive(&s.{{$b.Life}}, &s.{{.Name}}, fn)
 }
 {{end}}
 {{- end}}
@@ -235,7 +214,7 @@ type {{.HeadsType}}{{.TP}} struct {
 {{- end}}
 }
 
-{{doc .Doc "%s ends s without closing its head fields: it must not run at the same time as a view of s; it closes the other fields in reverse declaration order, and returns the heads. The error joins the errors of those closes (the heads are returned even then), or it is selfref.ErrClosed if s was already closed." .IntoHeads -}}
+{{doc .Doc "%s ends s without closing its head fields: it waits for the views in progress, closes the other fields in reverse declaration order, and returns the heads (a head that is a bundle is no longer held by s). The error joins the errors of those closes (the heads are returned even then), or it is selfref.ErrClosed if s was already closed (or another error of selfref.Lifecycle.IntoHeads)." .IntoHeads -}}
 func (s *{{.T}}) {{.IntoHeads}}() ({{.HeadsType}}{{.TA}}, error) {
 	var heads {{.HeadsType}}{{.TA}}
 	err := s.{{.Life}}.IntoHeads(func() {
@@ -244,7 +223,7 @@ func (s *{{.T}}) {{.IntoHeads}}() ({{.HeadsType}}{{.TA}}, error) {
 	return heads, err
 }
 
-{{doc .Doc "Close closes the fields of s that are io.Closers, in reverse declaration order, each once, and joins their errors. It must not run at the same time as a view of s; later views return selfref.ErrClosed. Closing again does nothing and returns nil." -}}
+{{doc .Doc "Close closes the fields of s that are io.Closers, in reverse declaration order, each once, and joins their errors. It waits for the views in progress; later views return selfref.ErrClosed. Closing again does nothing and returns nil. See selfref.Lifecycle.Close for the other errors." -}}
 func (s *{{.T}}) Close() error {
 	return s.{{.Life}}.Close(
 {{- range .Fields}}
@@ -255,21 +234,12 @@ func (s *{{.T}}) Close() error {
 
 {{doc .Doc "%s lends the last field, %s, to fn in a shared view (rental's rent)." .Rent .Suffix.Name -}}
 func (s *{{.T}}) {{.Rent}}(fn func({{.Suffix.Name}} *{{.Suffix.Type}})) error {
-	if err := s.{{.Life}}.Check(); err != nil {
-		return err
-	}
-	fn(&s.{{.Suffix.Name}})
-	return nil
+	return selfref.Shared(&s.{{.Life}}, &s.{{.Suffix.Name}}, fn)
 }
 
 {{doc .Doc "%s lends the last field, %s, to fn in an exclusive view (rental's rent_mut)." .RentMut .Suffix.Name -}}
 func (s *{{.T}}) {{.RentMut}}(fn func({{.Suffix.Name}} *{{.Suffix.Type}})) error {
-	if err := s.{{.Life}}.ViewMut(); err != nil {
-		return err
-	}
-	defer s.{{.Life}}.EndViewMut()
-	fn(&s.{{.Suffix.Name}})
-	return nil
+	return selfref.Exclusive(&s.{{.Life}}, &s.{{.Suffix.Name}}, fn)
 }
 
 {{doc .Doc "%s is %s under rental's name (rent_all)." .RentAll .With -}}
@@ -282,20 +252,20 @@ func (s *{{.T}}) {{.RentAllMut}}(fn func(fields {{.FieldsType}}{{.TA}})) error {
 	return s.{{.WithMut}}(fn)
 }
 
-{{doc .Doc "%s lends the last field, %s, to fn in a shared view and reports what fn reports, or false without calling fn once s is closed (rental's maybe_rent)." .MaybeRent .Suffix.Name -}}
+{{doc .Doc "%s lends the last field, %s, to fn in a shared view and reports what fn reports, or false without calling fn when the view cannot begin (s is closed; rental's maybe_rent)." .MaybeRent .Suffix.Name -}}
 func (s *{{.T}}) {{.MaybeRent}}(fn func({{.Suffix.Name}} *{{.Suffix.Type}}) bool) bool {
-	if s.{{.Life}}.Check() != nil {
-		return false
-	}
-	return fn(&s.{{.Suffix.Name}})
+	rentOK := false
+	_ = selfref.Shared(&s.{{.Life}}, &s.{{.Suffix.Name}}, func(field *{{.Suffix.Type}}) { rentOK = fn(field) })
+	return rentOK
 }
 
 {{doc .Doc "%s lends the last field, %s, to fn in a shared view and returns fn's error, or the reason s cannot be used, without calling fn (rental's try_rent)." .TryRent .Suffix.Name -}}
 func (s *{{.T}}) {{.TryRent}}(fn func({{.Suffix.Name}} *{{.Suffix.Type}}) error) error {
-	if err := s.{{.Life}}.Check(); err != nil {
+	var rentErr error
+	if err := selfref.Shared(&s.{{.Life}}, &s.{{.Suffix.Name}}, func(field *{{.Suffix.Type}}) { rentErr = fn(field) }); err != nil {
 		return err
 	}
-	return fn(&s.{{.Suffix.Name}})
+	return rentErr
 }
 {{if .Debug}}
 {{doc .Doc "String formats s for debugging, as %s{field: value, ...}, or %s{closed} once it is closed. It never blocks, even inside a view of s." .Name .Name -}}

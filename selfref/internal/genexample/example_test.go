@@ -24,26 +24,28 @@ func ExampleMyStructBuilder() {
 
 	// Prints 42.
 	intData, _ := myValue.BorrowIntData()
-	fmt.Println(*intData)
+	fmt.Println(intData.Get())
 	// Prints 3.14.
 	floatReference, _ := myValue.BorrowFloatReference()
-	fmt.Println(**floatReference)
+	f, _ := floatReference.Get()
+	fmt.Println(*f)
 	// Sets the value of floatData to 84.
 	myValue.WithMut(func(fields genexample.MyStructFields) {
 		**fields.FloatReference = float32(**fields.IntReference) * 2
 	})
-	fmt.Println(**floatReference)
+	fmt.Println(*f)
 
 	// We can hold on to this reference...
-	intReference, _ := myValue.BorrowIntReference()
-	fmt.Println(**intReference)
-	// ...as long as the bundle is open. Once it is closed, every accessor
-	// reports it, instead of handing out stale data.
+	intRef, _ := myValue.BorrowIntReference()
+	r, _ := intRef.Get()
+	fmt.Println(*r)
+	// ...as long as the bundle is open. Once it is closed, using the
+	// borrow is an error, instead of a read of stale data.
 	myValue.Close()
-	_, err := myValue.BorrowIntReference()
+	_, err := intRef.Get()
 	fmt.Println(err)
 	// Output:
-	// 42
+	// 42 <nil>
 	// 3.14
 	// 84
 	// 42
@@ -98,8 +100,10 @@ func ExampleTryNewStoreOrRecover() {
 	// [begin on main close tx]
 }
 
-// A bundle whose head is another bundle (rental's subrental): closing the
-// session closes its cursor, then the store, which closes its own fields.
+// A bundle whose head is another bundle (rental's subrental): the session
+// holds the store, which cannot be closed on its own while the session
+// borrows it; closing the session closes its cursor, then the store, which
+// closes its own fields.
 func ExampleNewSession() {
 	j := new(genexample.Journal)
 	store := genexample.NewStore(&genexample.DB{Name: "main", J: j},
@@ -108,8 +112,10 @@ func ExampleNewSession() {
 	session := genexample.NewSession(store, func(store **genexample.Store) *genexample.Cursor {
 		return &genexample.Cursor{J: j}
 	})
+	fmt.Println(store.Close())
 	session.Close()
 	fmt.Println(j.Events())
 	// Output:
+	// selfref: bundle is the head of another bundle
 	// [begin on main close cursor close stmt "q" close tx close db main]
 }

@@ -25,7 +25,10 @@ type MyStructBuilder struct {
 
 // Build builds the MyStruct. If a builder panics, the fields already built,
 // and the values given, are closed in reverse declaration order and the
-// panic continues.
+// panic continues. A head field that is itself a bundle is held (see
+// selfref.Lifecycle.Build); if it cannot be (it is closed, or held by
+// another bundle), Build panics with the *selfref.BuildError that TryBuild
+// would return.
 func (b MyStructBuilder) Build() *MyStruct {
 	s := &MyStruct{intData: b.IntData, floatData: b.FloatData}
 	s.life.MustBuild(
@@ -187,111 +190,69 @@ type MyStructFields struct {
 }
 
 // With lends the fields of s to fn in a shared view: any number of shared
-// views may run at once. It takes no lock, so Close, IntoHeads and the
-// exclusive views must not run at the same time. It returns
-// selfref.ErrClosed, without calling fn, once s is closed. fn must not
-// modify the fields that other fields borrow.
+// views may run at once, and Close, IntoHeads and the exclusive views wait
+// for them. It returns selfref.ErrClosed, without calling fn, once s is
+// closed (or another error of selfref.Shared). fn must not modify the fields
+// that other fields borrow.
 func (s *MyStruct) With(fn func(fields MyStructFields)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(MyStructFields{IntData: &s.intData, IntReference: &s.intReference, FloatReference: &s.floatReference})
-	return nil
+	return selfref.Shared(&s.life, MyStructFields{IntData: &s.intData, IntReference: &s.intReference, FloatReference: &s.floatReference}, fn)
 }
 
 // WithMut lends the fields of s to fn in an exclusive view: it waits for the
-// other exclusive views and Close, and no shared view may run at the same
-// time, so fn may modify the fields that no other field borrows. It returns
-// selfref.ErrClosed, without calling fn, once s is closed.
+// views and the Close in progress and keeps new ones waiting until fn
+// returns, so fn may modify the fields that no other field borrows. It
+// returns selfref.ErrClosed, without calling fn, once s is closed (or
+// another error of selfref.Exclusive).
 func (s *MyStruct) WithMut(fn func(fields MyStructFields)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(MyStructFields{IntData: &s.intData, IntReference: &s.intReference, FloatReference: &s.floatReference})
-	return nil
+	return selfref.Exclusive(&s.life, MyStructFields{IntData: &s.intData, IntReference: &s.intReference, FloatReference: &s.floatReference}, fn)
 }
 
 // WithIntData lends intData to fn in a shared view; see With.
 func (s *MyStruct) WithIntData(fn func(intData *int)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.intData)
-	return nil
+	return selfref.Shared(&s.life, &s.intData, fn)
 }
 
-// BorrowIntData returns a pointer to intData, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *MyStruct) BorrowIntData() (*int, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.intData, nil
+// BorrowIntData returns intData as a selfref.Borrowed, which reads it in a
+// shared view each time it is used and reports selfref.ErrClosed once s is
+// closed; or the reason s cannot be used.
+func (s *MyStruct) BorrowIntData() (selfref.Borrowed[int], error) {
+	return selfref.Borrow(&s.life, &s.intData)
 }
 
 // WithIntReference lends intReference to fn in a shared view; see With.
 func (s *MyStruct) WithIntReference(fn func(intReference **int)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.intReference)
-	return nil
+	return selfref.Shared(&s.life, &s.intReference, fn)
 }
 
-// BorrowIntReference returns a pointer to intReference, or the reason s
-// cannot be used (selfref.ErrClosed once it is closed). It takes no lock:
-// nothing keeps s open while the pointer is used, so it must not be used
-// after, or concurrently with, Close.
-func (s *MyStruct) BorrowIntReference() (**int, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.intReference, nil
+// BorrowIntReference returns intReference as a selfref.Borrowed, which reads
+// it in a shared view each time it is used and reports selfref.ErrClosed
+// once s is closed; or the reason s cannot be used.
+func (s *MyStruct) BorrowIntReference() (selfref.Borrowed[*int], error) {
+	return selfref.Borrow(&s.life, &s.intReference)
 }
 
 // WithIntReferenceMut lends intReference to fn in an exclusive view, so that
 // fn may modify it; see WithMut.
 func (s *MyStruct) WithIntReferenceMut(fn func(intReference **int)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.intReference)
-	return nil
+	return selfref.Exclusive(&s.life, &s.intReference, fn)
 }
 
 // WithFloatReference lends floatReference to fn in a shared view; see With.
 func (s *MyStruct) WithFloatReference(fn func(floatReference **float32)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.floatReference)
-	return nil
+	return selfref.Shared(&s.life, &s.floatReference, fn)
 }
 
-// BorrowFloatReference returns a pointer to floatReference, or the reason s
-// cannot be used (selfref.ErrClosed once it is closed). It takes no lock:
-// nothing keeps s open while the pointer is used, so it must not be used
-// after, or concurrently with, Close.
-func (s *MyStruct) BorrowFloatReference() (**float32, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.floatReference, nil
+// BorrowFloatReference returns floatReference as a selfref.Borrowed, which
+// reads it in a shared view each time it is used and reports
+// selfref.ErrClosed once s is closed; or the reason s cannot be used.
+func (s *MyStruct) BorrowFloatReference() (selfref.Borrowed[*float32], error) {
+	return selfref.Borrow(&s.life, &s.floatReference)
 }
 
 // WithFloatReferenceMut lends floatReference to fn in an exclusive view, so
 // that fn may modify it; see WithMut.
 func (s *MyStruct) WithFloatReferenceMut(fn func(floatReference **float32)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.floatReference)
-	return nil
+	return selfref.Exclusive(&s.life, &s.floatReference, fn)
 }
 
 // MyStructHeads holds the head fields of a MyStruct: those that borrow
@@ -303,11 +264,12 @@ type MyStructHeads struct {
 	FloatData float32
 }
 
-// IntoHeads ends s without closing its head fields: it must not run at the
-// same time as a view of s; it closes the other fields in reverse
-// declaration order, and returns the heads. The error joins the errors of
-// those closes (the heads are returned even then), or it is
-// selfref.ErrClosed if s was already closed.
+// IntoHeads ends s without closing its head fields: it waits for the views
+// in progress, closes the other fields in reverse declaration order, and
+// returns the heads (a head that is a bundle is no longer held by s). The
+// error joins the errors of those closes (the heads are returned even then),
+// or it is selfref.ErrClosed if s was already closed (or another error of
+// selfref.Lifecycle.IntoHeads).
 func (s *MyStruct) IntoHeads() (MyStructHeads, error) {
 	var heads MyStructHeads
 	err := s.life.IntoHeads(func() {
@@ -317,9 +279,9 @@ func (s *MyStruct) IntoHeads() (MyStructHeads, error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It must not run at the same time
-// as a view of s; later views return selfref.ErrClosed. Closing again does
-// nothing and returns nil.
+// order, each once, and joins their errors. It waits for the views in
+// progress; later views return selfref.ErrClosed. Closing again does nothing
+// and returns nil. See selfref.Lifecycle.Close for the other errors.
 func (s *MyStruct) Close() error {
 	return s.life.Close(
 		selfref.Field("intData", &s.intData),
@@ -332,22 +294,13 @@ func (s *MyStruct) Close() error {
 // Rent lends the last field, floatReference, to fn in a shared view
 // (rental's rent).
 func (s *MyStruct) Rent(fn func(floatReference **float32)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.floatReference)
-	return nil
+	return selfref.Shared(&s.life, &s.floatReference, fn)
 }
 
 // RentMut lends the last field, floatReference, to fn in an exclusive view
 // (rental's rent_mut).
 func (s *MyStruct) RentMut(fn func(floatReference **float32)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.floatReference)
-	return nil
+	return selfref.Exclusive(&s.life, &s.floatReference, fn)
 }
 
 // RentAll is With under rental's name (rent_all).
@@ -361,23 +314,23 @@ func (s *MyStruct) RentAllMut(fn func(fields MyStructFields)) error {
 }
 
 // MaybeRent lends the last field, floatReference, to fn in a shared view and
-// reports what fn reports, or false without calling fn once s is closed
-// (rental's maybe_rent).
+// reports what fn reports, or false without calling fn when the view cannot
+// begin (s is closed; rental's maybe_rent).
 func (s *MyStruct) MaybeRent(fn func(floatReference **float32) bool) bool {
-	if s.life.Check() != nil {
-		return false
-	}
-	return fn(&s.floatReference)
+	rentOK := false
+	_ = selfref.Shared(&s.life, &s.floatReference, func(field **float32) { rentOK = fn(field) })
+	return rentOK
 }
 
 // TryRent lends the last field, floatReference, to fn in a shared view and
 // returns fn's error, or the reason s cannot be used, without calling fn
 // (rental's try_rent).
 func (s *MyStruct) TryRent(fn func(floatReference **float32) error) error {
-	if err := s.life.Check(); err != nil {
+	var rentErr error
+	if err := selfref.Shared(&s.life, &s.floatReference, func(field **float32) { rentErr = fn(field) }); err != nil {
 		return err
 	}
-	return fn(&s.floatReference)
+	return rentErr
 }
 
 // PairBuilder holds what it takes to build a Pair: the value of each field
@@ -393,7 +346,10 @@ type PairBuilder[T any, V comparable] struct {
 
 // Build builds the Pair. If a builder panics, the fields already built, and
 // the values given, are closed in reverse declaration order and the panic
-// continues.
+// continues. A head field that is itself a bundle is held (see
+// selfref.Lifecycle.Build); if it cannot be (it is closed, or held by
+// another bundle), Build panics with the *selfref.BuildError that TryBuild
+// would return.
 func (b PairBuilder[T, V]) Build() *Pair[T, V] {
 	s := &Pair[T, V]{value: b.Value}
 	s.life.MustBuild(
@@ -526,80 +482,51 @@ type PairFields[T any, V comparable] struct {
 }
 
 // With lends the fields of s to fn in a shared view: any number of shared
-// views may run at once. It takes no lock, so Close, IntoHeads and the
-// exclusive views must not run at the same time. It returns
-// selfref.ErrClosed, without calling fn, once s is closed. fn must not
-// modify the fields that other fields borrow.
+// views may run at once, and Close, IntoHeads and the exclusive views wait
+// for them. It returns selfref.ErrClosed, without calling fn, once s is
+// closed (or another error of selfref.Shared). fn must not modify the fields
+// that other fields borrow.
 func (s *Pair[T, V]) With(fn func(fields PairFields[T, V])) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(PairFields[T, V]{Value: &s.value, View: &s.view})
-	return nil
+	return selfref.Shared(&s.life, PairFields[T, V]{Value: &s.value, View: &s.view}, fn)
 }
 
 // WithMut lends the fields of s to fn in an exclusive view: it waits for the
-// other exclusive views and Close, and no shared view may run at the same
-// time, so fn may modify the fields that no other field borrows. It returns
-// selfref.ErrClosed, without calling fn, once s is closed.
+// views and the Close in progress and keeps new ones waiting until fn
+// returns, so fn may modify the fields that no other field borrows. It
+// returns selfref.ErrClosed, without calling fn, once s is closed (or
+// another error of selfref.Exclusive).
 func (s *Pair[T, V]) WithMut(fn func(fields PairFields[T, V])) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(PairFields[T, V]{Value: &s.value, View: &s.view})
-	return nil
+	return selfref.Exclusive(&s.life, PairFields[T, V]{Value: &s.value, View: &s.view}, fn)
 }
 
 // WithValue lends value to fn in a shared view; see With.
 func (s *Pair[T, V]) WithValue(fn func(value *T)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.value)
-	return nil
+	return selfref.Shared(&s.life, &s.value, fn)
 }
 
-// BorrowValue returns a pointer to value, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Pair[T, V]) BorrowValue() (*T, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.value, nil
+// BorrowValue returns value as a selfref.Borrowed, which reads it in a
+// shared view each time it is used and reports selfref.ErrClosed once s is
+// closed; or the reason s cannot be used.
+func (s *Pair[T, V]) BorrowValue() (selfref.Borrowed[T], error) {
+	return selfref.Borrow(&s.life, &s.value)
 }
 
 // WithView lends view to fn in a shared view; see With.
 func (s *Pair[T, V]) WithView(fn func(view *V)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.view)
-	return nil
+	return selfref.Shared(&s.life, &s.view, fn)
 }
 
-// BorrowView returns a pointer to view, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Pair[T, V]) BorrowView() (*V, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.view, nil
+// BorrowView returns view as a selfref.Borrowed, which reads it in a shared
+// view each time it is used and reports selfref.ErrClosed once s is closed;
+// or the reason s cannot be used.
+func (s *Pair[T, V]) BorrowView() (selfref.Borrowed[V], error) {
+	return selfref.Borrow(&s.life, &s.view)
 }
 
 // WithViewMut lends view to fn in an exclusive view, so that fn may modify
 // it; see WithMut.
 func (s *Pair[T, V]) WithViewMut(fn func(view *V)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.view)
-	return nil
+	return selfref.Exclusive(&s.life, &s.view, fn)
 }
 
 // PairHeads holds the head fields of a Pair: those that borrow nothing,
@@ -609,11 +536,12 @@ type PairHeads[T any, V comparable] struct {
 	Value T
 }
 
-// IntoHeads ends s without closing its head fields: it must not run at the
-// same time as a view of s; it closes the other fields in reverse
-// declaration order, and returns the heads. The error joins the errors of
-// those closes (the heads are returned even then), or it is
-// selfref.ErrClosed if s was already closed.
+// IntoHeads ends s without closing its head fields: it waits for the views
+// in progress, closes the other fields in reverse declaration order, and
+// returns the heads (a head that is a bundle is no longer held by s). The
+// error joins the errors of those closes (the heads are returned even then),
+// or it is selfref.ErrClosed if s was already closed (or another error of
+// selfref.Lifecycle.IntoHeads).
 func (s *Pair[T, V]) IntoHeads() (PairHeads[T, V], error) {
 	var heads PairHeads[T, V]
 	err := s.life.IntoHeads(func() {
@@ -623,9 +551,9 @@ func (s *Pair[T, V]) IntoHeads() (PairHeads[T, V], error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It must not run at the same time
-// as a view of s; later views return selfref.ErrClosed. Closing again does
-// nothing and returns nil.
+// order, each once, and joins their errors. It waits for the views in
+// progress; later views return selfref.ErrClosed. Closing again does nothing
+// and returns nil. See selfref.Lifecycle.Close for the other errors.
 func (s *Pair[T, V]) Close() error {
 	return s.life.Close(
 		selfref.Field("value", &s.value),
@@ -635,22 +563,13 @@ func (s *Pair[T, V]) Close() error {
 
 // Rent lends the last field, view, to fn in a shared view (rental's rent).
 func (s *Pair[T, V]) Rent(fn func(view *V)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.view)
-	return nil
+	return selfref.Shared(&s.life, &s.view, fn)
 }
 
 // RentMut lends the last field, view, to fn in an exclusive view (rental's
 // rent_mut).
 func (s *Pair[T, V]) RentMut(fn func(view *V)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.view)
-	return nil
+	return selfref.Exclusive(&s.life, &s.view, fn)
 }
 
 // RentAll is With under rental's name (rent_all).
@@ -664,23 +583,23 @@ func (s *Pair[T, V]) RentAllMut(fn func(fields PairFields[T, V])) error {
 }
 
 // MaybeRent lends the last field, view, to fn in a shared view and reports
-// what fn reports, or false without calling fn once s is closed (rental's
-// maybe_rent).
+// what fn reports, or false without calling fn when the view cannot begin (s
+// is closed; rental's maybe_rent).
 func (s *Pair[T, V]) MaybeRent(fn func(view *V) bool) bool {
-	if s.life.Check() != nil {
-		return false
-	}
-	return fn(&s.view)
+	rentOK := false
+	_ = selfref.Shared(&s.life, &s.view, func(field *V) { rentOK = fn(field) })
+	return rentOK
 }
 
 // TryRent lends the last field, view, to fn in a shared view and returns
 // fn's error, or the reason s cannot be used, without calling fn (rental's
 // try_rent).
 func (s *Pair[T, V]) TryRent(fn func(view *V) error) error {
-	if err := s.life.Check(); err != nil {
+	var rentErr error
+	if err := selfref.Shared(&s.life, &s.view, func(field *V) { rentErr = fn(field) }); err != nil {
 		return err
 	}
-	return fn(&s.view)
+	return rentErr
 }
 
 // String formats s for debugging, as Pair{field: value, ...}, or
@@ -706,7 +625,10 @@ type pendingBuilder struct {
 
 // Build builds the pending. If a builder panics, the fields already built,
 // and the values given, are closed in reverse declaration order and the
-// panic continues.
+// panic continues. A head field that is itself a bundle is held (see
+// selfref.Lifecycle.Build); if it cannot be (it is closed, or held by
+// another bundle), Build panics with the *selfref.BuildError that TryBuild
+// would return.
 func (b pendingBuilder) Build() *pending {
 	s := &pending{source: b.Source, problem: b.Problem}
 	s.life.MustBuild(
@@ -849,111 +771,69 @@ type pendingFields struct {
 }
 
 // with lends the fields of s to fn in a shared view: any number of shared
-// views may run at once. It takes no lock, so Close, intoHeads and the
-// exclusive views must not run at the same time. It returns
-// selfref.ErrClosed, without calling fn, once s is closed. fn must not
-// modify the fields that other fields borrow.
+// views may run at once, and Close, intoHeads and the exclusive views wait
+// for them. It returns selfref.ErrClosed, without calling fn, once s is
+// closed (or another error of selfref.Shared). fn must not modify the fields
+// that other fields borrow.
 func (s *pending) with(fn func(fields pendingFields)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(pendingFields{Source: &s.source, Lines: &s.lines, Problem: &s.problem})
-	return nil
+	return selfref.Shared(&s.life, pendingFields{Source: &s.source, Lines: &s.lines, Problem: &s.problem}, fn)
 }
 
 // withMut lends the fields of s to fn in an exclusive view: it waits for the
-// other exclusive views and Close, and no shared view may run at the same
-// time, so fn may modify the fields that no other field borrows. It returns
-// selfref.ErrClosed, without calling fn, once s is closed.
+// views and the Close in progress and keeps new ones waiting until fn
+// returns, so fn may modify the fields that no other field borrows. It
+// returns selfref.ErrClosed, without calling fn, once s is closed (or
+// another error of selfref.Exclusive).
 func (s *pending) withMut(fn func(fields pendingFields)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(pendingFields{Source: &s.source, Lines: &s.lines, Problem: &s.problem})
-	return nil
+	return selfref.Exclusive(&s.life, pendingFields{Source: &s.source, Lines: &s.lines, Problem: &s.problem}, fn)
 }
 
 // withSource lends source to fn in a shared view; see with.
 func (s *pending) withSource(fn func(source *[]byte)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.source)
-	return nil
+	return selfref.Shared(&s.life, &s.source, fn)
 }
 
-// borrowSource returns a pointer to source, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *pending) borrowSource() (*[]byte, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.source, nil
+// borrowSource returns source as a selfref.Borrowed, which reads it in a
+// shared view each time it is used and reports selfref.ErrClosed once s is
+// closed; or the reason s cannot be used.
+func (s *pending) borrowSource() (selfref.Borrowed[[]byte], error) {
+	return selfref.Borrow(&s.life, &s.source)
 }
 
 // withLines lends lines to fn in a shared view; see with.
 func (s *pending) withLines(fn func(lines *[][]byte)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.lines)
-	return nil
+	return selfref.Shared(&s.life, &s.lines, fn)
 }
 
-// borrowLines returns a pointer to lines, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *pending) borrowLines() (*[][]byte, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.lines, nil
+// borrowLines returns lines as a selfref.Borrowed, which reads it in a
+// shared view each time it is used and reports selfref.ErrClosed once s is
+// closed; or the reason s cannot be used.
+func (s *pending) borrowLines() (selfref.Borrowed[[][]byte], error) {
+	return selfref.Borrow(&s.life, &s.lines)
 }
 
 // withLinesMut lends lines to fn in an exclusive view, so that fn may modify
 // it; see withMut.
 func (s *pending) withLinesMut(fn func(lines *[][]byte)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.lines)
-	return nil
+	return selfref.Exclusive(&s.life, &s.lines, fn)
 }
 
 // withProblem lends problem to fn in a shared view; see with.
 func (s *pending) withProblem(fn func(problem **string)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.problem)
-	return nil
+	return selfref.Shared(&s.life, &s.problem, fn)
 }
 
-// borrowProblem returns a pointer to problem, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *pending) borrowProblem() (**string, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.problem, nil
+// borrowProblem returns problem as a selfref.Borrowed, which reads it in a
+// shared view each time it is used and reports selfref.ErrClosed once s is
+// closed; or the reason s cannot be used.
+func (s *pending) borrowProblem() (selfref.Borrowed[*string], error) {
+	return selfref.Borrow(&s.life, &s.problem)
 }
 
 // withProblemMut lends problem to fn in an exclusive view, so that fn may
 // modify it; see withMut.
 func (s *pending) withProblemMut(fn func(problem **string)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.problem)
-	return nil
+	return selfref.Exclusive(&s.life, &s.problem, fn)
 }
 
 // pendingHeads holds the head fields of a pending: those that borrow
@@ -963,11 +843,12 @@ type pendingHeads struct {
 	Source []byte
 }
 
-// intoHeads ends s without closing its head fields: it must not run at the
-// same time as a view of s; it closes the other fields in reverse
-// declaration order, and returns the heads. The error joins the errors of
-// those closes (the heads are returned even then), or it is
-// selfref.ErrClosed if s was already closed.
+// intoHeads ends s without closing its head fields: it waits for the views
+// in progress, closes the other fields in reverse declaration order, and
+// returns the heads (a head that is a bundle is no longer held by s). The
+// error joins the errors of those closes (the heads are returned even then),
+// or it is selfref.ErrClosed if s was already closed (or another error of
+// selfref.Lifecycle.IntoHeads).
 func (s *pending) intoHeads() (pendingHeads, error) {
 	var heads pendingHeads
 	err := s.life.IntoHeads(func() {
@@ -977,9 +858,9 @@ func (s *pending) intoHeads() (pendingHeads, error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It must not run at the same time
-// as a view of s; later views return selfref.ErrClosed. Closing again does
-// nothing and returns nil.
+// order, each once, and joins their errors. It waits for the views in
+// progress; later views return selfref.ErrClosed. Closing again does nothing
+// and returns nil. See selfref.Lifecycle.Close for the other errors.
 func (s *pending) Close() error {
 	return s.life.Close(
 		selfref.Field("source", &s.source),
@@ -991,22 +872,13 @@ func (s *pending) Close() error {
 // rent lends the last field, problem, to fn in a shared view (rental's
 // rent).
 func (s *pending) rent(fn func(problem **string)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.problem)
-	return nil
+	return selfref.Shared(&s.life, &s.problem, fn)
 }
 
 // rentMut lends the last field, problem, to fn in an exclusive view
 // (rental's rent_mut).
 func (s *pending) rentMut(fn func(problem **string)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.problem)
-	return nil
+	return selfref.Exclusive(&s.life, &s.problem, fn)
 }
 
 // rentAll is with under rental's name (rent_all).
@@ -1020,21 +892,21 @@ func (s *pending) rentAllMut(fn func(fields pendingFields)) error {
 }
 
 // maybeRent lends the last field, problem, to fn in a shared view and
-// reports what fn reports, or false without calling fn once s is closed
-// (rental's maybe_rent).
+// reports what fn reports, or false without calling fn when the view cannot
+// begin (s is closed; rental's maybe_rent).
 func (s *pending) maybeRent(fn func(problem **string) bool) bool {
-	if s.life.Check() != nil {
-		return false
-	}
-	return fn(&s.problem)
+	rentOK := false
+	_ = selfref.Shared(&s.life, &s.problem, func(field **string) { rentOK = fn(field) })
+	return rentOK
 }
 
 // tryRent lends the last field, problem, to fn in a shared view and returns
 // fn's error, or the reason s cannot be used, without calling fn (rental's
 // try_rent).
 func (s *pending) tryRent(fn func(problem **string) error) error {
-	if err := s.life.Check(); err != nil {
+	var rentErr error
+	if err := selfref.Shared(&s.life, &s.problem, func(field **string) { rentErr = fn(field) }); err != nil {
 		return err
 	}
-	return fn(&s.problem)
+	return rentErr
 }

@@ -23,7 +23,10 @@ type StoreBuilder struct {
 
 // Build builds the Store. If a builder panics, the fields already built, and
 // the values given, are closed in reverse declaration order and the panic
-// continues.
+// continues. A head field that is itself a bundle is held (see
+// selfref.Lifecycle.Build); if it cannot be (it is closed, or held by
+// another bundle), Build panics with the *selfref.BuildError that TryBuild
+// would return.
 func (b StoreBuilder) Build() *Store {
 	s := &Store{db: b.Db}
 	s.life.MustBuild(
@@ -174,100 +177,63 @@ type StoreFields struct {
 }
 
 // With lends the fields of s to fn in a shared view: any number of shared
-// views may run at once. It takes no lock, so Close, IntoHeads and the
-// exclusive views must not run at the same time. It returns
-// selfref.ErrClosed, without calling fn, once s is closed. fn must not
-// modify the fields that other fields borrow.
+// views may run at once, and Close, IntoHeads and the exclusive views wait
+// for them. It returns selfref.ErrClosed, without calling fn, once s is
+// closed (or another error of selfref.Shared). fn must not modify the fields
+// that other fields borrow.
 func (s *Store) With(fn func(fields StoreFields)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(StoreFields{Db: &s.db, Tx: &s.tx, Stmt: &s.stmt})
-	return nil
+	return selfref.Shared(&s.life, StoreFields{Db: &s.db, Tx: &s.tx, Stmt: &s.stmt}, fn)
 }
 
 // WithMut lends the fields of s to fn in an exclusive view: it waits for the
-// other exclusive views and Close, and no shared view may run at the same
-// time, so fn may modify the fields that no other field borrows. It returns
-// selfref.ErrClosed, without calling fn, once s is closed.
+// views and the Close in progress and keeps new ones waiting until fn
+// returns, so fn may modify the fields that no other field borrows. It
+// returns selfref.ErrClosed, without calling fn, once s is closed (or
+// another error of selfref.Exclusive).
 func (s *Store) WithMut(fn func(fields StoreFields)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(StoreFields{Db: &s.db, Tx: &s.tx, Stmt: &s.stmt})
-	return nil
+	return selfref.Exclusive(&s.life, StoreFields{Db: &s.db, Tx: &s.tx, Stmt: &s.stmt}, fn)
 }
 
 // WithDb lends db to fn in a shared view; see With.
 func (s *Store) WithDb(fn func(db **DB)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.db)
-	return nil
+	return selfref.Shared(&s.life, &s.db, fn)
 }
 
-// BorrowDb returns a pointer to db, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Store) BorrowDb() (**DB, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.db, nil
+// BorrowDb returns db as a selfref.Borrowed, which reads it in a shared view
+// each time it is used and reports selfref.ErrClosed once s is closed; or
+// the reason s cannot be used.
+func (s *Store) BorrowDb() (selfref.Borrowed[*DB], error) {
+	return selfref.Borrow(&s.life, &s.db)
 }
 
 // WithTx lends tx to fn in a shared view; see With.
 func (s *Store) WithTx(fn func(tx **Tx)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.tx)
-	return nil
+	return selfref.Shared(&s.life, &s.tx, fn)
 }
 
-// BorrowTx returns a pointer to tx, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Store) BorrowTx() (**Tx, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.tx, nil
+// BorrowTx returns tx as a selfref.Borrowed, which reads it in a shared view
+// each time it is used and reports selfref.ErrClosed once s is closed; or
+// the reason s cannot be used.
+func (s *Store) BorrowTx() (selfref.Borrowed[*Tx], error) {
+	return selfref.Borrow(&s.life, &s.tx)
 }
 
 // WithStmt lends stmt to fn in a shared view; see With.
 func (s *Store) WithStmt(fn func(stmt **Stmt)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.stmt)
-	return nil
+	return selfref.Shared(&s.life, &s.stmt, fn)
 }
 
-// BorrowStmt returns a pointer to stmt, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Store) BorrowStmt() (**Stmt, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.stmt, nil
+// BorrowStmt returns stmt as a selfref.Borrowed, which reads it in a shared
+// view each time it is used and reports selfref.ErrClosed once s is closed;
+// or the reason s cannot be used.
+func (s *Store) BorrowStmt() (selfref.Borrowed[*Stmt], error) {
+	return selfref.Borrow(&s.life, &s.stmt)
 }
 
 // WithStmtMut lends stmt to fn in an exclusive view, so that fn may modify
 // it; see WithMut.
 func (s *Store) WithStmtMut(fn func(stmt **Stmt)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.stmt)
-	return nil
+	return selfref.Exclusive(&s.life, &s.stmt, fn)
 }
 
 // StoreHeads holds the head fields of a Store: those that borrow nothing,
@@ -277,11 +243,12 @@ type StoreHeads struct {
 	Db *DB
 }
 
-// IntoHeads ends s without closing its head fields: it must not run at the
-// same time as a view of s; it closes the other fields in reverse
-// declaration order, and returns the heads. The error joins the errors of
-// those closes (the heads are returned even then), or it is
-// selfref.ErrClosed if s was already closed.
+// IntoHeads ends s without closing its head fields: it waits for the views
+// in progress, closes the other fields in reverse declaration order, and
+// returns the heads (a head that is a bundle is no longer held by s). The
+// error joins the errors of those closes (the heads are returned even then),
+// or it is selfref.ErrClosed if s was already closed (or another error of
+// selfref.Lifecycle.IntoHeads).
 func (s *Store) IntoHeads() (StoreHeads, error) {
 	var heads StoreHeads
 	err := s.life.IntoHeads(func() {
@@ -291,9 +258,9 @@ func (s *Store) IntoHeads() (StoreHeads, error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It must not run at the same time
-// as a view of s; later views return selfref.ErrClosed. Closing again does
-// nothing and returns nil.
+// order, each once, and joins their errors. It waits for the views in
+// progress; later views return selfref.ErrClosed. Closing again does nothing
+// and returns nil. See selfref.Lifecycle.Close for the other errors.
 func (s *Store) Close() error {
 	return s.life.Close(
 		selfref.Field("db", &s.db),
@@ -304,22 +271,13 @@ func (s *Store) Close() error {
 
 // Rent lends the last field, stmt, to fn in a shared view (rental's rent).
 func (s *Store) Rent(fn func(stmt **Stmt)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.stmt)
-	return nil
+	return selfref.Shared(&s.life, &s.stmt, fn)
 }
 
 // RentMut lends the last field, stmt, to fn in an exclusive view (rental's
 // rent_mut).
 func (s *Store) RentMut(fn func(stmt **Stmt)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.stmt)
-	return nil
+	return selfref.Exclusive(&s.life, &s.stmt, fn)
 }
 
 // RentAll is With under rental's name (rent_all).
@@ -333,23 +291,23 @@ func (s *Store) RentAllMut(fn func(fields StoreFields)) error {
 }
 
 // MaybeRent lends the last field, stmt, to fn in a shared view and reports
-// what fn reports, or false without calling fn once s is closed (rental's
-// maybe_rent).
+// what fn reports, or false without calling fn when the view cannot begin (s
+// is closed; rental's maybe_rent).
 func (s *Store) MaybeRent(fn func(stmt **Stmt) bool) bool {
-	if s.life.Check() != nil {
-		return false
-	}
-	return fn(&s.stmt)
+	rentOK := false
+	_ = selfref.Shared(&s.life, &s.stmt, func(field **Stmt) { rentOK = fn(field) })
+	return rentOK
 }
 
 // TryRent lends the last field, stmt, to fn in a shared view and returns
 // fn's error, or the reason s cannot be used, without calling fn (rental's
 // try_rent).
 func (s *Store) TryRent(fn func(stmt **Stmt) error) error {
-	if err := s.life.Check(); err != nil {
+	var rentErr error
+	if err := selfref.Shared(&s.life, &s.stmt, func(field **Stmt) { rentErr = fn(field) }); err != nil {
 		return err
 	}
-	return fn(&s.stmt)
+	return rentErr
 }
 
 // String formats s for debugging, as Store{field: value, ...}, or
@@ -373,7 +331,10 @@ type SessionBuilder struct {
 
 // Build builds the Session. If a builder panics, the fields already built,
 // and the values given, are closed in reverse declaration order and the
-// panic continues.
+// panic continues. A head field that is itself a bundle is held (see
+// selfref.Lifecycle.Build); if it cannot be (it is closed, or held by
+// another bundle), Build panics with the *selfref.BuildError that TryBuild
+// would return.
 func (b SessionBuilder) Build() *Session {
 	s := &Session{store: b.Store}
 	s.life.MustBuild(
@@ -507,80 +468,51 @@ type SessionFields struct {
 }
 
 // With lends the fields of s to fn in a shared view: any number of shared
-// views may run at once. It takes no lock, so Close, IntoHeads and the
-// exclusive views must not run at the same time. It returns
-// selfref.ErrClosed, without calling fn, once s is closed. fn must not
-// modify the fields that other fields borrow.
+// views may run at once, and Close, IntoHeads and the exclusive views wait
+// for them. It returns selfref.ErrClosed, without calling fn, once s is
+// closed (or another error of selfref.Shared). fn must not modify the fields
+// that other fields borrow.
 func (s *Session) With(fn func(fields SessionFields)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(SessionFields{Store: &s.store, Cursor: &s.cursor})
-	return nil
+	return selfref.Shared(&s.life, SessionFields{Store: &s.store, Cursor: &s.cursor}, fn)
 }
 
 // WithMut lends the fields of s to fn in an exclusive view: it waits for the
-// other exclusive views and Close, and no shared view may run at the same
-// time, so fn may modify the fields that no other field borrows. It returns
-// selfref.ErrClosed, without calling fn, once s is closed.
+// views and the Close in progress and keeps new ones waiting until fn
+// returns, so fn may modify the fields that no other field borrows. It
+// returns selfref.ErrClosed, without calling fn, once s is closed (or
+// another error of selfref.Exclusive).
 func (s *Session) WithMut(fn func(fields SessionFields)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(SessionFields{Store: &s.store, Cursor: &s.cursor})
-	return nil
+	return selfref.Exclusive(&s.life, SessionFields{Store: &s.store, Cursor: &s.cursor}, fn)
 }
 
 // WithStore lends store to fn in a shared view; see With.
 func (s *Session) WithStore(fn func(store **Store)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.store)
-	return nil
+	return selfref.Shared(&s.life, &s.store, fn)
 }
 
-// BorrowStore returns a pointer to store, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Session) BorrowStore() (**Store, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.store, nil
+// BorrowStore returns store as a selfref.Borrowed, which reads it in a
+// shared view each time it is used and reports selfref.ErrClosed once s is
+// closed; or the reason s cannot be used.
+func (s *Session) BorrowStore() (selfref.Borrowed[*Store], error) {
+	return selfref.Borrow(&s.life, &s.store)
 }
 
 // WithCursor lends cursor to fn in a shared view; see With.
 func (s *Session) WithCursor(fn func(cursor **Cursor)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.cursor)
-	return nil
+	return selfref.Shared(&s.life, &s.cursor, fn)
 }
 
-// BorrowCursor returns a pointer to cursor, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Session) BorrowCursor() (**Cursor, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.cursor, nil
+// BorrowCursor returns cursor as a selfref.Borrowed, which reads it in a
+// shared view each time it is used and reports selfref.ErrClosed once s is
+// closed; or the reason s cannot be used.
+func (s *Session) BorrowCursor() (selfref.Borrowed[*Cursor], error) {
+	return selfref.Borrow(&s.life, &s.cursor)
 }
 
 // WithCursorMut lends cursor to fn in an exclusive view, so that fn may
 // modify it; see WithMut.
 func (s *Session) WithCursorMut(fn func(cursor **Cursor)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.cursor)
-	return nil
+	return selfref.Exclusive(&s.life, &s.cursor, fn)
 }
 
 // SessionHeads holds the head fields of a Session: those that borrow
@@ -590,11 +522,12 @@ type SessionHeads struct {
 	Store *Store
 }
 
-// IntoHeads ends s without closing its head fields: it must not run at the
-// same time as a view of s; it closes the other fields in reverse
-// declaration order, and returns the heads. The error joins the errors of
-// those closes (the heads are returned even then), or it is
-// selfref.ErrClosed if s was already closed.
+// IntoHeads ends s without closing its head fields: it waits for the views
+// in progress, closes the other fields in reverse declaration order, and
+// returns the heads (a head that is a bundle is no longer held by s). The
+// error joins the errors of those closes (the heads are returned even then),
+// or it is selfref.ErrClosed if s was already closed (or another error of
+// selfref.Lifecycle.IntoHeads).
 func (s *Session) IntoHeads() (SessionHeads, error) {
 	var heads SessionHeads
 	err := s.life.IntoHeads(func() {
@@ -604,9 +537,9 @@ func (s *Session) IntoHeads() (SessionHeads, error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It must not run at the same time
-// as a view of s; later views return selfref.ErrClosed. Closing again does
-// nothing and returns nil.
+// order, each once, and joins their errors. It waits for the views in
+// progress; later views return selfref.ErrClosed. Closing again does nothing
+// and returns nil. See selfref.Lifecycle.Close for the other errors.
 func (s *Session) Close() error {
 	return s.life.Close(
 		selfref.Field("store", &s.store),
@@ -616,22 +549,13 @@ func (s *Session) Close() error {
 
 // Rent lends the last field, cursor, to fn in a shared view (rental's rent).
 func (s *Session) Rent(fn func(cursor **Cursor)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.cursor)
-	return nil
+	return selfref.Shared(&s.life, &s.cursor, fn)
 }
 
 // RentMut lends the last field, cursor, to fn in an exclusive view (rental's
 // rent_mut).
 func (s *Session) RentMut(fn func(cursor **Cursor)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.cursor)
-	return nil
+	return selfref.Exclusive(&s.life, &s.cursor, fn)
 }
 
 // RentAll is With under rental's name (rent_all).
@@ -645,21 +569,21 @@ func (s *Session) RentAllMut(fn func(fields SessionFields)) error {
 }
 
 // MaybeRent lends the last field, cursor, to fn in a shared view and reports
-// what fn reports, or false without calling fn once s is closed (rental's
-// maybe_rent).
+// what fn reports, or false without calling fn when the view cannot begin (s
+// is closed; rental's maybe_rent).
 func (s *Session) MaybeRent(fn func(cursor **Cursor) bool) bool {
-	if s.life.Check() != nil {
-		return false
-	}
-	return fn(&s.cursor)
+	rentOK := false
+	_ = selfref.Shared(&s.life, &s.cursor, func(field **Cursor) { rentOK = fn(field) })
+	return rentOK
 }
 
 // TryRent lends the last field, cursor, to fn in a shared view and returns
 // fn's error, or the reason s cannot be used, without calling fn (rental's
 // try_rent).
 func (s *Session) TryRent(fn func(cursor **Cursor) error) error {
-	if err := s.life.Check(); err != nil {
+	var rentErr error
+	if err := selfref.Shared(&s.life, &s.cursor, func(field **Cursor) { rentErr = fn(field) }); err != nil {
 		return err
 	}
-	return fn(&s.cursor)
+	return rentErr
 }

@@ -28,7 +28,10 @@ type ScanBuilder[R io.Reader] struct {
 
 // Build builds the Scan. If a builder panics, the fields already built, and
 // the values given, are closed in reverse declaration order and the panic
-// continues.
+// continues. A head field that is itself a bundle is held (see
+// selfref.Lifecycle.Build); if it cannot be (it is closed, or held by
+// another bundle), Build panics with the *selfref.BuildError that TryBuild
+// would return.
 func (b ScanBuilder[R]) Build() *Scan[R] {
 	s := &Scan[R]{src: b.Src}
 	s.life.MustBuild(
@@ -195,100 +198,63 @@ type ScanFields[R io.Reader] struct {
 }
 
 // With lends the fields of s to fn in a shared view: any number of shared
-// views may run at once. It takes no lock, so Close, IntoHeads and the
-// exclusive views must not run at the same time. It returns
-// selfref.ErrClosed, without calling fn, once s is closed. fn must not
-// modify the fields that other fields borrow.
+// views may run at once, and Close, IntoHeads and the exclusive views wait
+// for them. It returns selfref.ErrClosed, without calling fn, once s is
+// closed (or another error of selfref.Shared). fn must not modify the fields
+// that other fields borrow.
 func (s *Scan[R]) With(fn func(fields ScanFields[R])) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(ScanFields[R]{Src: &s.src, Builder: &s.builder, Last: &s.last})
-	return nil
+	return selfref.Shared(&s.life, ScanFields[R]{Src: &s.src, Builder: &s.builder, Last: &s.last}, fn)
 }
 
 // WithMut lends the fields of s to fn in an exclusive view: it waits for the
-// other exclusive views and Close, and no shared view may run at the same
-// time, so fn may modify the fields that no other field borrows. It returns
-// selfref.ErrClosed, without calling fn, once s is closed.
+// views and the Close in progress and keeps new ones waiting until fn
+// returns, so fn may modify the fields that no other field borrows. It
+// returns selfref.ErrClosed, without calling fn, once s is closed (or
+// another error of selfref.Exclusive).
 func (s *Scan[R]) WithMut(fn func(fields ScanFields[R])) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(ScanFields[R]{Src: &s.src, Builder: &s.builder, Last: &s.last})
-	return nil
+	return selfref.Exclusive(&s.life, ScanFields[R]{Src: &s.src, Builder: &s.builder, Last: &s.last}, fn)
 }
 
 // WithSrc lends src to fn in a shared view; see With.
 func (s *Scan[R]) WithSrc(fn func(src *R)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.src)
-	return nil
+	return selfref.Shared(&s.life, &s.src, fn)
 }
 
-// BorrowSrc returns a pointer to src, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Scan[R]) BorrowSrc() (*R, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.src, nil
+// BorrowSrc returns src as a selfref.Borrowed, which reads it in a shared
+// view each time it is used and reports selfref.ErrClosed once s is closed;
+// or the reason s cannot be used.
+func (s *Scan[R]) BorrowSrc() (selfref.Borrowed[R], error) {
+	return selfref.Borrow(&s.life, &s.src)
 }
 
 // WithBuilder lends builder to fn in a shared view; see With.
 func (s *Scan[R]) WithBuilder(fn func(builder **stdstrings.Builder)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.builder)
-	return nil
+	return selfref.Shared(&s.life, &s.builder, fn)
 }
 
-// BorrowBuilder returns a pointer to builder, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Scan[R]) BorrowBuilder() (**stdstrings.Builder, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.builder, nil
+// BorrowBuilder returns builder as a selfref.Borrowed, which reads it in a
+// shared view each time it is used and reports selfref.ErrClosed once s is
+// closed; or the reason s cannot be used.
+func (s *Scan[R]) BorrowBuilder() (selfref.Borrowed[*stdstrings.Builder], error) {
+	return selfref.Borrow(&s.life, &s.builder)
 }
 
 // WithLast lends last to fn in a shared view; see With.
 func (s *Scan[R]) WithLast(fn func(last *map[string]io.Reader)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.last)
-	return nil
+	return selfref.Shared(&s.life, &s.last, fn)
 }
 
-// BorrowLast returns a pointer to last, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Scan[R]) BorrowLast() (*map[string]io.Reader, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.last, nil
+// BorrowLast returns last as a selfref.Borrowed, which reads it in a shared
+// view each time it is used and reports selfref.ErrClosed once s is closed;
+// or the reason s cannot be used.
+func (s *Scan[R]) BorrowLast() (selfref.Borrowed[map[string]io.Reader], error) {
+	return selfref.Borrow(&s.life, &s.last)
 }
 
 // WithLastMut lends last to fn in an exclusive view, so that fn may modify
 // it; see WithMut.
 func (s *Scan[R]) WithLastMut(fn func(last *map[string]io.Reader)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.last)
-	return nil
+	return selfref.Exclusive(&s.life, &s.last, fn)
 }
 
 // ScanHeads holds the head fields of a Scan: those that borrow nothing,
@@ -298,11 +264,12 @@ type ScanHeads[R io.Reader] struct {
 	Src R
 }
 
-// IntoHeads ends s without closing its head fields: it must not run at the
-// same time as a view of s; it closes the other fields in reverse
-// declaration order, and returns the heads. The error joins the errors of
-// those closes (the heads are returned even then), or it is
-// selfref.ErrClosed if s was already closed.
+// IntoHeads ends s without closing its head fields: it waits for the views
+// in progress, closes the other fields in reverse declaration order, and
+// returns the heads (a head that is a bundle is no longer held by s). The
+// error joins the errors of those closes (the heads are returned even then),
+// or it is selfref.ErrClosed if s was already closed (or another error of
+// selfref.Lifecycle.IntoHeads).
 func (s *Scan[R]) IntoHeads() (ScanHeads[R], error) {
 	var heads ScanHeads[R]
 	err := s.life.IntoHeads(func() {
@@ -312,9 +279,9 @@ func (s *Scan[R]) IntoHeads() (ScanHeads[R], error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It must not run at the same time
-// as a view of s; later views return selfref.ErrClosed. Closing again does
-// nothing and returns nil.
+// order, each once, and joins their errors. It waits for the views in
+// progress; later views return selfref.ErrClosed. Closing again does nothing
+// and returns nil. See selfref.Lifecycle.Close for the other errors.
 func (s *Scan[R]) Close() error {
 	return s.life.Close(
 		selfref.Field("src", &s.src),
@@ -326,22 +293,13 @@ func (s *Scan[R]) Close() error {
 
 // Rent lends the last field, last, to fn in a shared view (rental's rent).
 func (s *Scan[R]) Rent(fn func(last *map[string]io.Reader)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.last)
-	return nil
+	return selfref.Shared(&s.life, &s.last, fn)
 }
 
 // RentMut lends the last field, last, to fn in an exclusive view (rental's
 // rent_mut).
 func (s *Scan[R]) RentMut(fn func(last *map[string]io.Reader)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.last)
-	return nil
+	return selfref.Exclusive(&s.life, &s.last, fn)
 }
 
 // RentAll is With under rental's name (rent_all).
@@ -355,23 +313,23 @@ func (s *Scan[R]) RentAllMut(fn func(fields ScanFields[R])) error {
 }
 
 // MaybeRent lends the last field, last, to fn in a shared view and reports
-// what fn reports, or false without calling fn once s is closed (rental's
-// maybe_rent).
+// what fn reports, or false without calling fn when the view cannot begin (s
+// is closed; rental's maybe_rent).
 func (s *Scan[R]) MaybeRent(fn func(last *map[string]io.Reader) bool) bool {
-	if s.life.Check() != nil {
-		return false
-	}
-	return fn(&s.last)
+	rentOK := false
+	_ = selfref.Shared(&s.life, &s.last, func(field *map[string]io.Reader) { rentOK = fn(field) })
+	return rentOK
 }
 
 // TryRent lends the last field, last, to fn in a shared view and returns
 // fn's error, or the reason s cannot be used, without calling fn (rental's
 // try_rent).
 func (s *Scan[R]) TryRent(fn func(last *map[string]io.Reader) error) error {
-	if err := s.life.Check(); err != nil {
+	var rentErr error
+	if err := selfref.Shared(&s.life, &s.last, func(field *map[string]io.Reader) { rentErr = fn(field) }); err != nil {
 		return err
 	}
-	return fn(&s.last)
+	return rentErr
 }
 
 // String formats s for debugging, as Scan{field: value, ...}, or

@@ -113,59 +113,31 @@ type BufferFields struct {
 }
 
 func (s *Buffer) With(fn func(fields BufferFields)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(BufferFields{Data: &s.data, Window: &s.window})
-	return nil
+	return selfref.Shared(&s.life, BufferFields{Data: &s.data, Window: &s.window}, fn)
 }
 
 func (s *Buffer) WithMut(fn func(fields BufferFields)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(BufferFields{Data: &s.data, Window: &s.window})
-	return nil
+	return selfref.Exclusive(&s.life, BufferFields{Data: &s.data, Window: &s.window}, fn)
 }
 
 func (s *Buffer) WithData(fn func(data *[]byte)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.data)
-	return nil
+	return selfref.Shared(&s.life, &s.data, fn)
 }
 
-func (s *Buffer) BorrowData() (*[]byte, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.data, nil
+func (s *Buffer) BorrowData() (selfref.Borrowed[[]byte], error) {
+	return selfref.Borrow(&s.life, &s.data)
 }
 
 func (s *Buffer) WithWindow(fn func(window *[]byte)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.window)
-	return nil
+	return selfref.Shared(&s.life, &s.window, fn)
 }
 
-func (s *Buffer) BorrowWindow() (*[]byte, error) {
-	if err := s.life.Check(); err != nil {
-		return nil, err
-	}
-	return &s.window, nil
+func (s *Buffer) BorrowWindow() (selfref.Borrowed[[]byte], error) {
+	return selfref.Borrow(&s.life, &s.window)
 }
 
 func (s *Buffer) WithWindowMut(fn func(window *[]byte)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.window)
-	return nil
+	return selfref.Exclusive(&s.life, &s.window, fn)
 }
 
 type BufferHeads struct {
@@ -188,20 +160,11 @@ func (s *Buffer) Close() error {
 }
 
 func (s *Buffer) Rent(fn func(window *[]byte)) error {
-	if err := s.life.Check(); err != nil {
-		return err
-	}
-	fn(&s.window)
-	return nil
+	return selfref.Shared(&s.life, &s.window, fn)
 }
 
 func (s *Buffer) RentMut(fn func(window *[]byte)) error {
-	if err := s.life.ViewMut(); err != nil {
-		return err
-	}
-	defer s.life.EndViewMut()
-	fn(&s.window)
-	return nil
+	return selfref.Exclusive(&s.life, &s.window, fn)
 }
 
 func (s *Buffer) RentAll(fn func(fields BufferFields)) error {
@@ -213,15 +176,15 @@ func (s *Buffer) RentAllMut(fn func(fields BufferFields)) error {
 }
 
 func (s *Buffer) MaybeRent(fn func(window *[]byte) bool) bool {
-	if s.life.Check() != nil {
-		return false
-	}
-	return fn(&s.window)
+	rentOK := false
+	_ = selfref.Shared(&s.life, &s.window, func(field *[]byte) { rentOK = fn(field) })
+	return rentOK
 }
 
 func (s *Buffer) TryRent(fn func(window *[]byte) error) error {
-	if err := s.life.Check(); err != nil {
+	var rentErr error
+	if err := selfref.Shared(&s.life, &s.window, func(field *[]byte) { rentErr = fn(field) }); err != nil {
 		return err
 	}
-	return fn(&s.window)
+	return rentErr
 }

@@ -27,7 +27,10 @@ type docBuilder struct {
 
 // Build builds the Doc. If a builder panics, the fields already built, and
 // the values given, are closed in reverse declaration order and the panic
-// continues.
+// continues. A head field that is itself a bundle is held (see
+// selfref.Lifecycle.Build); if it cannot be (it is closed, or held by
+// another bundle), Build panics with the *selfref.BuildError that TryBuild
+// would return.
 func (b docBuilder) Build() *Doc {
 	s := &Doc{text: b.Text, title: b.Title, note: b.Note}
 	s.state.MustBuild(
@@ -196,151 +199,93 @@ type docFields struct {
 }
 
 // with lends the fields of s to fn in a shared view: any number of shared
-// views may run at once. It takes no lock, so Close, intoHeads and the
-// exclusive views must not run at the same time. It returns
-// selfref.ErrClosed, without calling fn, once s is closed. fn must not
-// modify the fields that other fields borrow.
+// views may run at once, and Close, intoHeads and the exclusive views wait
+// for them. It returns selfref.ErrClosed, without calling fn, once s is
+// closed (or another error of selfref.Shared). fn must not modify the fields
+// that other fields borrow.
 func (s *Doc) with(fn func(fields docFields)) error {
-	if err := s.state.Check(); err != nil {
-		return err
-	}
-	fn(docFields{Text: &s.text, Words: &s.words, Title: &s.title, All: &s.all, Note: &s.note})
-	return nil
+	return selfref.Shared(&s.state, docFields{Text: &s.text, Words: &s.words, Title: &s.title, All: &s.all, Note: &s.note}, fn)
 }
 
 // withMut lends the fields of s to fn in an exclusive view: it waits for the
-// other exclusive views and Close, and no shared view may run at the same
-// time, so fn may modify the fields that no other field borrows. It returns
-// selfref.ErrClosed, without calling fn, once s is closed.
+// views and the Close in progress and keeps new ones waiting until fn
+// returns, so fn may modify the fields that no other field borrows. It
+// returns selfref.ErrClosed, without calling fn, once s is closed (or
+// another error of selfref.Exclusive).
 func (s *Doc) withMut(fn func(fields docFields)) error {
-	if err := s.state.ViewMut(); err != nil {
-		return err
-	}
-	defer s.state.EndViewMut()
-	fn(docFields{Text: &s.text, Words: &s.words, Title: &s.title, All: &s.all, Note: &s.note})
-	return nil
+	return selfref.Exclusive(&s.state, docFields{Text: &s.text, Words: &s.words, Title: &s.title, All: &s.all, Note: &s.note}, fn)
 }
 
 // WithText lends text to fn in a shared view; see with.
 func (s *Doc) WithText(fn func(text *string)) error {
-	if err := s.state.Check(); err != nil {
-		return err
-	}
-	fn(&s.text)
-	return nil
+	return selfref.Shared(&s.state, &s.text, fn)
 }
 
-// BorrowText returns a pointer to text, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Doc) BorrowText() (*string, error) {
-	if err := s.state.Check(); err != nil {
-		return nil, err
-	}
-	return &s.text, nil
+// BorrowText returns text as a selfref.Borrowed, which reads it in a shared
+// view each time it is used and reports selfref.ErrClosed once s is closed;
+// or the reason s cannot be used.
+func (s *Doc) BorrowText() (selfref.Borrowed[string], error) {
+	return selfref.Borrow(&s.state, &s.text)
 }
 
 // WithWords lends words to fn in a shared view; see with.
 func (s *Doc) WithWords(fn func(words *[]string)) error {
-	if err := s.state.Check(); err != nil {
-		return err
-	}
-	fn(&s.words)
-	return nil
+	return selfref.Shared(&s.state, &s.words, fn)
 }
 
-// BorrowWords returns a pointer to words, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Doc) BorrowWords() (*[]string, error) {
-	if err := s.state.Check(); err != nil {
-		return nil, err
-	}
-	return &s.words, nil
+// BorrowWords returns words as a selfref.Borrowed, which reads it in a
+// shared view each time it is used and reports selfref.ErrClosed once s is
+// closed; or the reason s cannot be used.
+func (s *Doc) BorrowWords() (selfref.Borrowed[[]string], error) {
+	return selfref.Borrow(&s.state, &s.words)
 }
 
 // WithTitle lends title to fn in a shared view; see with.
 func (s *Doc) WithTitle(fn func(title *string)) error {
-	if err := s.state.Check(); err != nil {
-		return err
-	}
-	fn(&s.title)
-	return nil
+	return selfref.Shared(&s.state, &s.title, fn)
 }
 
-// BorrowTitle returns a pointer to title, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Doc) BorrowTitle() (*string, error) {
-	if err := s.state.Check(); err != nil {
-		return nil, err
-	}
-	return &s.title, nil
+// BorrowTitle returns title as a selfref.Borrowed, which reads it in a
+// shared view each time it is used and reports selfref.ErrClosed once s is
+// closed; or the reason s cannot be used.
+func (s *Doc) BorrowTitle() (selfref.Borrowed[string], error) {
+	return selfref.Borrow(&s.state, &s.title)
 }
 
 // WithAll lends all to fn in a shared view; see with.
 func (s *Doc) WithAll(fn func(all *[]string)) error {
-	if err := s.state.Check(); err != nil {
-		return err
-	}
-	fn(&s.all)
-	return nil
+	return selfref.Shared(&s.state, &s.all, fn)
 }
 
-// BorrowAll returns a pointer to all, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Doc) BorrowAll() (*[]string, error) {
-	if err := s.state.Check(); err != nil {
-		return nil, err
-	}
-	return &s.all, nil
+// BorrowAll returns all as a selfref.Borrowed, which reads it in a shared
+// view each time it is used and reports selfref.ErrClosed once s is closed;
+// or the reason s cannot be used.
+func (s *Doc) BorrowAll() (selfref.Borrowed[[]string], error) {
+	return selfref.Borrow(&s.state, &s.all)
 }
 
 // WithAllMut lends all to fn in an exclusive view, so that fn may modify it;
 // see withMut.
 func (s *Doc) WithAllMut(fn func(all *[]string)) error {
-	if err := s.state.ViewMut(); err != nil {
-		return err
-	}
-	defer s.state.EndViewMut()
-	fn(&s.all)
-	return nil
+	return selfref.Exclusive(&s.state, &s.all, fn)
 }
 
 // WithNote lends note to fn in a shared view; see with.
 func (s *Doc) WithNote(fn func(note **string)) error {
-	if err := s.state.Check(); err != nil {
-		return err
-	}
-	fn(&s.note)
-	return nil
+	return selfref.Shared(&s.state, &s.note, fn)
 }
 
-// BorrowNote returns a pointer to note, or the reason s cannot be used
-// (selfref.ErrClosed once it is closed). It takes no lock: nothing keeps s
-// open while the pointer is used, so it must not be used after, or
-// concurrently with, Close.
-func (s *Doc) BorrowNote() (**string, error) {
-	if err := s.state.Check(); err != nil {
-		return nil, err
-	}
-	return &s.note, nil
+// BorrowNote returns note as a selfref.Borrowed, which reads it in a shared
+// view each time it is used and reports selfref.ErrClosed once s is closed;
+// or the reason s cannot be used.
+func (s *Doc) BorrowNote() (selfref.Borrowed[*string], error) {
+	return selfref.Borrow(&s.state, &s.note)
 }
 
 // WithNoteMut lends note to fn in an exclusive view, so that fn may modify
 // it; see withMut.
 func (s *Doc) WithNoteMut(fn func(note **string)) error {
-	if err := s.state.ViewMut(); err != nil {
-		return err
-	}
-	defer s.state.EndViewMut()
-	fn(&s.note)
-	return nil
+	return selfref.Exclusive(&s.state, &s.note, fn)
 }
 
 // docHeads holds the head fields of a Doc: those that borrow nothing, which
@@ -352,11 +297,12 @@ type docHeads struct {
 	Title string
 }
 
-// intoHeads ends s without closing its head fields: it must not run at the
-// same time as a view of s; it closes the other fields in reverse
-// declaration order, and returns the heads. The error joins the errors of
-// those closes (the heads are returned even then), or it is
-// selfref.ErrClosed if s was already closed.
+// intoHeads ends s without closing its head fields: it waits for the views
+// in progress, closes the other fields in reverse declaration order, and
+// returns the heads (a head that is a bundle is no longer held by s). The
+// error joins the errors of those closes (the heads are returned even then),
+// or it is selfref.ErrClosed if s was already closed (or another error of
+// selfref.Lifecycle.IntoHeads).
 func (s *Doc) intoHeads() (docHeads, error) {
 	var heads docHeads
 	err := s.state.IntoHeads(func() {
@@ -366,9 +312,9 @@ func (s *Doc) intoHeads() (docHeads, error) {
 }
 
 // Close closes the fields of s that are io.Closers, in reverse declaration
-// order, each once, and joins their errors. It must not run at the same time
-// as a view of s; later views return selfref.ErrClosed. Closing again does
-// nothing and returns nil.
+// order, each once, and joins their errors. It waits for the views in
+// progress; later views return selfref.ErrClosed. Closing again does nothing
+// and returns nil. See selfref.Lifecycle.Close for the other errors.
 func (s *Doc) Close() error {
 	return s.state.Close(
 		selfref.Field("text", &s.text),
@@ -381,22 +327,13 @@ func (s *Doc) Close() error {
 
 // rent lends the last field, note, to fn in a shared view (rental's rent).
 func (s *Doc) rent(fn func(note **string)) error {
-	if err := s.state.Check(); err != nil {
-		return err
-	}
-	fn(&s.note)
-	return nil
+	return selfref.Shared(&s.state, &s.note, fn)
 }
 
 // rentMut lends the last field, note, to fn in an exclusive view (rental's
 // rent_mut).
 func (s *Doc) rentMut(fn func(note **string)) error {
-	if err := s.state.ViewMut(); err != nil {
-		return err
-	}
-	defer s.state.EndViewMut()
-	fn(&s.note)
-	return nil
+	return selfref.Exclusive(&s.state, &s.note, fn)
 }
 
 // rentAll is with under rental's name (rent_all).
@@ -410,21 +347,21 @@ func (s *Doc) rentAllMut(fn func(fields docFields)) error {
 }
 
 // maybeRent lends the last field, note, to fn in a shared view and reports
-// what fn reports, or false without calling fn once s is closed (rental's
-// maybe_rent).
+// what fn reports, or false without calling fn when the view cannot begin (s
+// is closed; rental's maybe_rent).
 func (s *Doc) maybeRent(fn func(note **string) bool) bool {
-	if s.state.Check() != nil {
-		return false
-	}
-	return fn(&s.note)
+	rentOK := false
+	_ = selfref.Shared(&s.state, &s.note, func(field **string) { rentOK = fn(field) })
+	return rentOK
 }
 
 // tryRent lends the last field, note, to fn in a shared view and returns
 // fn's error, or the reason s cannot be used, without calling fn (rental's
 // try_rent).
 func (s *Doc) tryRent(fn func(note **string) error) error {
-	if err := s.state.Check(); err != nil {
+	var rentErr error
+	if err := selfref.Shared(&s.state, &s.note, func(field **string) { rentErr = fn(field) }); err != nil {
 		return err
 	}
-	return fn(&s.note)
+	return rentErr
 }

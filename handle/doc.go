@@ -71,11 +71,13 @@
 // lookup reads the slot's state word, then the value, then the state word
 // again, and accepts the value only if the slot stayed live with the
 // handle's generation throughout, so a concurrent delete and reinsert is
-// never mistaken for the old value. [KeyedTable.Insert], [KeyedTable.Delete],
-// [KeyedTable.Retain] and [KeyedTable.Clear] take the table's lock. [KeyedTable.Lock]
-// returns a [Writer] holding it, for several writes in a row or to keep
-// data of the caller's consistent with the table under the same lock. A
-// Writer used after its Unlock panics: it never writes without the lock.
+// never mistaken for the old value. [KeyedTable.Insert], [KeyedTable.Delete]
+// and [KeyedTable.Clear] take the table's lock; [KeyedTable.Retain] takes it
+// for each deletion only, so that its callback may use the table.
+// [KeyedTable.Lock] returns a [Writer] holding it, for several writes in a
+// row or to keep data of the caller's consistent with the table under the
+// same lock. A Writer used after its Unlock panics, whichever copy of it
+// unlocked and on whichever goroutine: it never writes without the lock.
 //
 // # Pins
 //
@@ -85,9 +87,12 @@
 // Lookup and Pin still find it) until the last [KeyedTable.Unpin], which
 // removes it. Pins and the generation share one atomic word, so a pin can
 // never land on a successor value. A pin is released through the Pin that
-// took it, once: a second Unpin, the Unpin of a copy or of a Pin that
-// never took one reports [ErrNotPinned] and leaves every pin in place.
-// This is what reference-counted handles and strong references build on.
+// took it, once: a second Unpin, or the Unpin of a Pin that never took one,
+// reports [ErrNotPinned] and leaves every pin in place. A Pin keeps its pin
+// when it moves (in a slice that grows, say): its state lives behind a
+// pointer, which its copies share, so the Pin and all its copies release
+// one pin between them, whichever of them does it. This is what
+// reference-counted handles and strong references build on.
 //
 // # Secondary maps
 //

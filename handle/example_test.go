@@ -121,6 +121,31 @@ func ExampleTable_Pin() {
 	// handle: unpin 0.1@0: handle not pinned
 }
 
+// A Pin may move with the struct it is in, here when its slice grows: it
+// still holds its pin. The copy left behind shares that one pin, so once
+// it is released, the copy releases nothing.
+func ExamplePin() {
+	type job struct {
+		id  int
+		pin handle.Pin
+	}
+	var tasks handle.Table[task]
+	h := tasks.Insert(&task{name: "upload"})
+
+	jobs := make([]job, 1)
+	tasks.Pin(&jobs[0].pin, h)
+	old := jobs
+	jobs = append(jobs, job{id: 1}) // moves jobs[0] to a new array
+
+	removed, err := tasks.Unpin(&jobs[0].pin)
+	fmt.Println(removed, err)
+	_, err = tasks.Unpin(&old[0].pin)
+	fmt.Println(err)
+	// Output:
+	// false <nil>
+	// handle: unpin 0.1@0: handle not pinned
+}
+
 // Lock holds the table's lock across several writes, and guards data of
 // the caller's with it: here a name index kept consistent with the table.
 func ExampleTable_Lock() {

@@ -104,7 +104,8 @@ func TestAutoIDLeaseInParallel(t *testing.T) {
 						delete(live, h.ID())
 					}
 					mu.Unlock()
-					held = held[:0] // the tables are unreachable from here on
+					clear(held) // the tables are unreachable from here on
+					held = held[:0]
 				}
 			}
 		})

@@ -70,9 +70,10 @@ type Key interface{ ~uint64 }
 // [KeyedTable.Pins], [KeyedTable.Pending], [KeyedTable.Len],
 // [KeyedTable.All]) are lock-free and may run on any goroutine at any
 // time. Writes ([KeyedTable.Insert], [KeyedTable.Delete],
-// [KeyedTable.Retain], [KeyedTable.Clear]) take the table's lock;
-// [KeyedTable.Lock] holds it across several writes. [KeyedTable.Unpin]
-// takes the lock only when it completes a pending deletion.
+// [KeyedTable.Clear]) take the table's lock, and [KeyedTable.Retain] takes
+// it for each value it deletes; [KeyedTable.Lock] holds it across several
+// writes. [KeyedTable.Unpin] takes the lock only when it completes a
+// pending deletion.
 type KeyedTable[K Key, T any] struct {
 	// Read by every lookup, written only when a chunk is added; on a
 	// cache line of their own when the table is allocated by New.
@@ -83,10 +84,11 @@ type KeyedTable[K Key, T any] struct {
 	count atomic.Int64 // values stored, deleted-while-pinned ones included
 
 	mu sync.Mutex
-	// Calls of Lock and Unlock so far, odd while the lock is held: a
-	// Writer remembers the count its Lock made, and is valid while the
-	// count is unchanged.
-	locks atomic.Uint64
+	// Calls of Lock and Unlock so far (odd while the lock is held), shifted
+	// left by one, with writerBusy set while a Writer writes. A Writer
+	// remembers the count its Lock made and is valid while it is
+	// unchanged; see KeyedWriter.begin.
+	writer atomic.Uint64
 
 	// Guarded by mu.
 	chunks []*chunk[T]    // what dir lists
@@ -238,31 +240,41 @@ func (t *KeyedTable[K, T]) All() iter.Seq2[K, *T] {
 // Pin returns the value h names and adds a pin to it, held by p: while a
 // value is pinned, [KeyedTable.Delete] only marks it for deletion, and the
 // value stays in the table (Get, Lookup and Pin still find it) until the
-// last pin is released with [KeyedTable.Unpin]. Pin is lock-free.
+// last pin is released with [KeyedTable.Unpin]. Pin is lock-free; it
+// allocates the pin's state, which copies of p share (see [Pin]).
 //
-// p must be a [Pin] that never held a pin: Pin panics otherwise, and if
-// the value already holds 2³¹-1 pins, which only a leak of pins can reach.
-// If Pin fails, p holds nothing and may be used again.
+// p must be a [Pin] that never held a pin, nor is a copy of one that did:
+// Pin panics otherwise, also when several goroutines pin with the same p
+// at once (all but one panic), and if the value already holds 2³¹-1 pins,
+// which only a leak of pins can reach. If Pin fails, p holds nothing and
+// may be used again.
 func (t *KeyedTable[K, T]) Pin(p *Pin, h K) (*T, error) {
-	if p.state.Load() != pinUnused {
+	if p.ref.Load() != nil {
 		panic("handle: Pin with a Pin that was used before (or a copy of one)")
 	}
 	s := t.slot(uint64(h))
 	if s == nil {
 		return nil, t.fail("pin", uint64(h), 0)
 	}
+	// Claim p before taking the pin, so that of two Pins with the same p
+	// only one takes a pin; an Unpin meanwhile finds it claimed, not held.
+	r := &pinRef{h: uint64(h), t: &t.mu}
+	if !p.ref.CompareAndSwap(nil, r) {
+		panic("handle: Pin with a Pin that was used before (or a copy of one)")
+	}
 	want := uint64(h)&genMask | liveBit
 	for {
 		st := s.state.Load()
 		if st&matchMask != want {
+			p.ref.Store(nil) // p took nothing: it may be used again
 			return nil, t.fail("pin", uint64(h), st)
 		}
 		if st&pinMask == maxPins {
+			p.ref.Store(nil)
 			panic("handle: too many pins on " + Handle(h).String())
 		}
 		if s.state.CompareAndSwap(st, st+1) {
-			p.self, p.h, p.t = p, uint64(h), &t.mu
-			p.state.Store(pinHeld)
+			r.state.Store(pinHeld)
 			// A pinned slot cannot be freed, so its value cannot change.
 			return s.val.Load(), nil
 		}
@@ -296,23 +308,24 @@ func (t *KeyedTable[K, T]) Pending(h K) bool {
 // Unpin releases the pin p holds, taken by [KeyedTable.Pin]. If it was the
 // last pin of a value deleted while pinned, the value is removed now and
 // Unpin reports true. A Pin that holds no pin of this table (one never
-// used, one already unpinned, or a copy of another Pin) releases nothing:
-// Unpin reports [ErrNotPinned], or [ErrForeign] for a pin of another
-// table.
+// used, or one whose pin was already released through it or a copy of it)
+// releases nothing: Unpin reports [ErrNotPinned], or [ErrForeign] for a
+// pin of another table.
 func (t *KeyedTable[K, T]) Unpin(p *Pin) (removed bool, err error) { return t.unpin(p, false) }
 
 func (t *KeyedTable[K, T]) unpin(p *Pin, locked bool) (bool, error) {
-	if p.state.Load() != pinHeld || p.self != p {
+	r := p.ref.Load()
+	if r == nil || r.state.Load() != pinHeld {
 		return false, &Error{Op: "unpin", Handle: p.Handle(), Table: t.ID(), Err: ErrNotPinned}
 	}
-	if p.t != &t.mu {
-		return false, &Error{Op: "unpin", Handle: Handle(p.h), Table: t.ID(), Err: ErrForeign}
+	if r.t != &t.mu {
+		return false, &Error{Op: "unpin", Handle: Handle(r.h), Table: t.ID(), Err: ErrForeign}
 	}
-	if !p.state.CompareAndSwap(pinHeld, pinSpent) {
-		return false, &Error{Op: "unpin", Handle: Handle(p.h), Table: t.ID(), Err: ErrNotPinned}
+	if !r.state.CompareAndSwap(pinHeld, pinSpent) {
+		return false, &Error{Op: "unpin", Handle: Handle(r.h), Table: t.ID(), Err: ErrNotPinned}
 	}
 	// p held a pin, so the slot exists and is live with p's generation.
-	h := p.h
+	h := r.h
 	s := t.slot(h)
 	for {
 		st := s.state.Load()
@@ -377,29 +390,31 @@ func (t *KeyedTable[K, T]) Delete(h K) (removed bool, err error) {
 // Retain deletes every value for which keep returns false, as
 // [KeyedTable.Delete] does: a pinned value is removed by its last Unpin.
 // Values whose deletion is pending are not offered to keep. keep runs
-// with the table's lock held, in slot order; it may read the table but
-// must not write to it.
+// without the table's lock, in slot order, so it may use the table freely
+// (read, insert, delete, unpin); Retain takes the lock for each deletion
+// only. Like [KeyedTable.All], Retain offers every value that stays live
+// throughout, and values inserted or deleted meanwhile may or may not be
+// offered.
 func (t *KeyedTable[K, T]) Retain(keep func(K, *T) bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for ci, c := range t.chunks {
-		for j := range c {
-			st := c[j].state.Load()
-			if st&liveBit == 0 || st&pendingBit != 0 {
-				continue
-			}
-			h := K(t.idBits | st&genMask | uint64(ci)<<chunkBits | uint64(j))
-			if !keep(h, c[j].val.Load()) {
-				t.delete(h)
-			}
+	for h, p := range t.All() {
+		if !t.Pending(h) && !keep(h, p) {
+			t.Delete(h) // fails only if h was deleted meanwhile: nothing to do
 		}
 	}
 }
 
-// Clear deletes every value, as [KeyedTable.Delete] does: pinned values
-// are removed by their last Unpin.
+// Clear deletes every value, as [KeyedTable.Delete] does, under one hold
+// of the table's lock: pinned values are removed by their last Unpin.
 func (t *KeyedTable[K, T]) Clear() {
-	t.Retain(func(K, *T) bool { return false })
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for ci, c := range t.chunks {
+		for j := range c {
+			if st := c[j].state.Load(); st&liveBit != 0 {
+				t.delete(K(t.idBits | st&genMask | uint64(ci)<<chunkBits | uint64(j)))
+			}
+		}
+	}
 }
 
 // KeyedWriter is a [KeyedTable] whose lock is held, returned by
@@ -408,38 +423,71 @@ func (t *KeyedTable[K, T]) Clear() {
 // your own consistent with the table: the lock then guards that data too.
 // Reads need no KeyedWriter.
 //
-// A KeyedWriter is valid until [KeyedWriter.Unlock]. Using it, or a copy of
-// it, afterwards is a programmer error: its methods panic then, even if the
-// lock has been taken again meanwhile. The zero KeyedWriter is never valid.
+// A KeyedWriter is valid until [KeyedWriter.Unlock]. It may be copied,
+// and its copies used on other goroutines: their writes run one at a time,
+// and the first Unlock of any of them ends the validity of all. Using one
+// afterwards is a programmer error: its methods panic then, even if the
+// lock has been taken again meanwhile, and a write never runs once the
+// lock is released. The zero KeyedWriter is never valid.
 type KeyedWriter[K Key, T any] struct {
 	t     *KeyedTable[K, T]
-	locks uint64 // t.locks when the Writer was made
+	locks uint64 // the count of Lock and Unlock calls the Writer's Lock made
 }
 
 // Writer is the [KeyedWriter] of a [Table].
 type Writer[T any] = KeyedWriter[Handle, T]
 
+// writerBusy is the bit of KeyedTable.writer set while a Writer writes.
+const writerBusy = 1
+
 // Lock takes the table's lock and returns a [KeyedWriter] that holds it.
 // Reads are not blocked; other writers wait until [KeyedWriter.Unlock].
 func (t *KeyedTable[K, T]) Lock() KeyedWriter[K, T] {
 	t.mu.Lock()
-	return KeyedWriter[K, T]{t: t, locks: t.locks.Add(1)}
+	// No Writer is valid and none is busy (the last Unlock made sure of
+	// both), so the word changes only here.
+	return KeyedWriter[K, T]{t: t, locks: t.writer.Add(2) >> 1}
 }
 
-// table returns the table of w, and panics if w no longer holds its lock.
-func (w KeyedWriter[K, T]) table() *KeyedTable[K, T] {
-	if w.t == nil || w.t.locks.Load() != w.locks {
-		panic("handle: use of a Writer after its Unlock")
-	}
-	return w.t
+// begin starts a write of w: it marks the table's Writer busy, so that no
+// other copy of w writes or unlocks until end, and panics if w no longer
+// holds the lock. Since Unlock waits for the mark to go, a write that
+// begins before Unlock ends before the lock is released.
+func (w KeyedWriter[K, T]) begin() *KeyedTable[K, T] {
+	return w.claim(w.locks<<1 | writerBusy)
 }
+
+// claim waits until no copy of w is writing, then replaces the table's
+// Writer word with next. It panics if w no longer holds the lock.
+func (w KeyedWriter[K, T]) claim(next uint64) *KeyedTable[K, T] {
+	if w.t == nil {
+		panic("handle: use of a Writer after its Unlock (or of the zero Writer)")
+	}
+	for {
+		v := w.t.writer.Load()
+		switch {
+		case v>>1 != w.locks:
+			panic("handle: use of a Writer after its Unlock")
+		case v&writerBusy != 0:
+			// A copy of w is writing on another goroutine; a write
+			// never blocks, so it is done soon.
+			runtime.Gosched()
+		case w.t.writer.CompareAndSwap(v, next):
+			return w.t
+		}
+	}
+}
+
+// end ends the write begin started.
+func (w KeyedWriter[K, T]) end() { w.t.writer.Store(w.locks << 1) }
 
 // Unlock releases the lock; w and its copies must not be used afterwards.
-// It panics if w no longer holds the lock.
+// It panics if w no longer holds the lock: of several copies of w
+// unlocking at once, one unlocks and the others panic.
 func (w KeyedWriter[K, T]) Unlock() {
-	t := w.table()
-	t.locks.Add(1)
-	t.mu.Unlock()
+	// Spend the count before the lock is released: every later write or
+	// Unlock through w panics.
+	w.claim((w.locks + 1) << 1).mu.Unlock()
 }
 
 // Table returns the table w writes to.
@@ -450,17 +498,23 @@ func (w KeyedWriter[K, T]) Insert(p *T) K {
 	if p == nil {
 		panic("handle: Insert of a nil pointer")
 	}
-	return w.table().insert(p)
+	t := w.begin()
+	defer w.end() // insert panics on a full table
+	return t.insert(p)
 }
 
 // Delete is [KeyedTable.Delete] under w's lock.
 func (w KeyedWriter[K, T]) Delete(h K) (removed bool, err error) {
-	return w.table().delete(h)
+	t := w.begin()
+	defer w.end()
+	return t.delete(h)
 }
 
 // Unpin is [KeyedTable.Unpin] under w's lock.
 func (w KeyedWriter[K, T]) Unpin(p *Pin) (removed bool, err error) {
-	return w.table().unpin(p, true)
+	t := w.begin()
+	defer w.end()
+	return t.unpin(p, true)
 }
 
 // insert is Insert; the lock must be held.

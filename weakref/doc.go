@@ -66,8 +66,9 @@
 // [Weak.Strong], keeps its object from being deleted while held: a Delete
 // meanwhile is carried out when the last Strong is released, and until
 // then the object stays upgradable through its old handle. It is no longer
-// registered, though: [Registry.Weak] registers it again under a new
-// handle, which the pending deletion does not affect.
+// registered, though: [Registry.Len] and [Registry.All] leave it out, and
+// [Registry.Weak] registers it again under a new handle, which the pending
+// deletion does not affect.
 //
 // Every Strong must be released, once, by [Strong.Release]. Each Strong
 // holds its own reference: a second Release, or the Release of a struct
@@ -100,6 +101,10 @@
 //     and objects allocated statically for package-level variables may
 //     never be collected, and cleanups need not run before the program
 //     exits.
+//   - Only memory the Go runtime manages can be held weakly: the heap and
+//     the package-level variables. [Registry.Weak] of a pointer into other
+//     memory (from mmap, or allocated by C) panics in a collectable
+//     registry; a registry that is not collectable takes any pointer.
 //   - An object is unreachable as soon as the program no longer uses it,
 //     which may be earlier than the end of the function holding it: use
 //     [runtime.KeepAlive] where it matters.
@@ -112,9 +117,11 @@
 // # Concurrency
 //
 // Everything is safe from any goroutine. Upgrades, [Registry.FromRaw],
-// [Weak.Strong], [Registry.Len] and iteration are lock-free; registering,
-// [Registry.Lookup], deleting and releasing a Strong take the registry's
-// lock. With [TrackSites] on, Weak.Strong, Release and [Registry.Leaks]
+// [Registry.Len] and iteration are lock-free, and so is [Weak.Strong]
+// except in a collectable registry whose object was collected: it then
+// takes the registry's lock to give back the reference it took before it
+// could tell. Registering, [Registry.Lookup], deleting and releasing a
+// Strong take the registry's lock. With [TrackSites] on, Weak.Strong, Release and [Registry.Leaks]
 // also take a lock of the site records. The objects themselves are
 // not protected: a program that upgrades on several goroutines must
 // synchronize its use of the object, as with any shared pointer.

@@ -3,6 +3,7 @@ package weakref_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/cellar-go/cellar/weakref"
@@ -123,17 +124,29 @@ func ExampleWeak_Strong() {
 }
 
 // A collectable registry also forgets an object once nothing else
-// references it. When that happens is up to the garbage collector, so this
-// example is not run.
+// references it. When that happens is up to the garbage collector: the
+// example collects until it has.
 func ExampleNew_collectable() {
 	mobs := weakref.New[mob](weakref.Options{Collectable: true})
-	w := mobs.Weak(&mob{name: "ghost"})
+	ghost := &mob{name: "ghost"}
+	w := mobs.Weak(ghost)
+	fmt.Println(w.UpgradeOr(nil).name, mobs.Len())
+	runtime.KeepAlive(ghost) // referenced until here
 
 	// Nothing references the ghost any more: at some garbage collection,
 	// w stops upgrading, and later a cleanup deletes the handle.
-	if m, ok := w.Upgrade(); ok {
-		m.call("haunt")
+	for range 1000 {
+		if _, ok := w.Upgrade(); !ok && mobs.Len() == 0 {
+			break
+		}
+		runtime.GC()
+		runtime.Gosched() // let the cleanup run
 	}
+	_, ok := w.Upgrade()
+	fmt.Println(ok, mobs.Len())
+	// Output:
+	// ghost 1
+	// false 0
 }
 
 // Each Strong is released once: a second Release reports ErrNotHeld and

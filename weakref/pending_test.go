@@ -1,6 +1,7 @@
 package weakref
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -102,5 +103,57 @@ func TestWeakWhilePendingDeleteHammer(t *testing.T) {
 	}
 	if leaks := r.Leaks(); len(leaks) != 0 {
 		t.Errorf("leaks: %v", leaks)
+	}
+	n := 0
+	for range r.All() {
+		n++
+	}
+	if n != r.Len() {
+		t.Errorf("All yields %d objects, Len is %d", n, r.Len())
+	}
+}
+
+// An object whose deletion waits for a Strong is not registered: Len does
+// not count it and All does not yield it. Registered again, it counts and
+// is yielded once, under its new handle, before and after the release.
+func TestLenAndAllDuringPendingDelete(t *testing.T) {
+	for _, collectable := range []bool{false, true} {
+		r := New[thing](Options{Collectable: collectable})
+		o, other := &thing{name: "o"}, &thing{name: "other"}
+		r.Weak(other)
+		old := r.Weak(o)
+		s, err := old.Strong()
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(when string, want map[*thing]Weak[thing]) {
+			t.Helper()
+			got := make(map[*thing]Weak[thing])
+			n := 0
+			for w, p := range r.All() {
+				got[p] = w
+				n++
+			}
+			if n != len(want) || r.Len() != len(want) {
+				t.Fatalf("collectable %v, %s: All yields %d, Len %d; want %d", collectable, when, n, r.Len(), len(want))
+			}
+			for p, w := range want {
+				if got[p] != w {
+					t.Fatalf("collectable %v, %s: All yields %v for %s, want %v", collectable, when, got[p], p.name, w)
+				}
+			}
+		}
+		old.Delete() // pending: s holds it
+		old.Delete() // does nothing
+		check("pending", map[*thing]Weak[thing]{other: r.Weak(other)})
+		fresh := r.Weak(o)
+		check("registered again", map[*thing]Weak[thing]{other: r.Weak(other), o: fresh})
+		if err := s.Release(); err != nil {
+			t.Fatal(err)
+		}
+		check("released", map[*thing]Weak[thing]{other: r.Weak(other), o: fresh})
+		fresh.Delete()
+		check("deleted", map[*thing]Weak[thing]{other: r.Weak(other)})
+		runtime.KeepAlive(o)
 	}
 }

@@ -1,6 +1,7 @@
 package weakref
 
 import (
+	"fmt"
 	"hash/maphash"
 	"iter"
 	"runtime"
@@ -15,7 +16,10 @@ type Options struct {
 	// Collectable makes the registry hold its objects weakly: an object
 	// also goes away when the garbage collector finds nothing else
 	// referencing it, as if deleted. When that happens is up to the
-	// collector; see the package documentation.
+	// collector; see the package documentation. Such a registry holds
+	// only memory of the Go runtime (the heap and package-level
+	// variables): [Registry.Weak] panics for a pointer into memory from
+	// mmap or C, which Go's weak pointers cannot reference.
 	Collectable bool
 }
 
@@ -68,7 +72,9 @@ type core[T any] struct {
 	// Guarded by the lock of the table in use.
 	ids    index    // identity hash → handle
 	hashes []uint64 // identity hash of the object in each slot
-	_      [64 - 56]byte
+	// Objects registered: live and not deleted, even pending. Written
+	// under the table's lock, read by Len without it.
+	n atomic.Int64
 
 	sites sites[T]
 }
@@ -154,6 +160,7 @@ func (c *core[T]) removed(h handle.Handle) {
 func (c *core[T]) handleOf(p *T) handle.Handle {
 	hash := maphash.Comparable(c.seed, p)
 	w := c.strong.Lock()
+	defer w.Unlock()
 	x := &c.ids
 	x.reserve()
 	e, mask := x.e, uint64(len(x.e)-1)
@@ -166,9 +173,7 @@ func (c *core[T]) handleOf(p *T) handle.Handle {
 			}
 		} else if e[i].hash == hash {
 			if q, _ := c.strong.Get(e[i].h); q == p && !c.strong.Pending(e[i].h) {
-				h := e[i].h
-				w.Unlock()
-				return h
+				return e[i].h
 			}
 		}
 	}
@@ -178,7 +183,7 @@ func (c *core[T]) handleOf(p *T) handle.Handle {
 	}
 	x.put(free, hash, h)
 	c.setHash(h, hash)
-	w.Unlock()
+	c.n.Add(1)
 	return h
 }
 
@@ -188,6 +193,7 @@ func (c *core[T]) handleOf(p *T) handle.Handle {
 func (c *core[T]) handleOfCollectable(p *T) handle.Handle {
 	hash := maphash.Comparable(c.seed, p)
 	w := c.weak.Lock()
+	defer w.Unlock()
 	x := &c.ids
 	x.reserve()
 	e, mask := x.e, uint64(len(x.e)-1)
@@ -202,13 +208,16 @@ func (c *core[T]) handleOfCollectable(p *T) handle.Handle {
 			// A collected object's entry never matches: its weak pointer
 			// is nil, even if p took its address.
 			if ent, ok := c.weak.Get(e[i].h); ok && ent.wp.Value() == p && !c.weak.Pending(e[i].h) {
-				h := e[i].h
-				w.Unlock()
-				return h
+				return e[i].h
 			}
 		}
 	}
-	ent := &entry[T]{wp: weak.Make(p), c: c}
+	ent := &entry[T]{c: c}
+	// The cleanup first: for memory outside the Go heap, AddCleanup
+	// panics where weak.Make would kill the process. Until ent.h is set
+	// below, under the lock, the cleanup finds nothing to delete.
+	ent.cleanup = addCleanup(p, ent)
+	ent.wp = weak.Make(p)
 	h := w.Insert(ent)
 	ent.h = h
 	if free == ^uint64(0) {
@@ -216,9 +225,20 @@ func (c *core[T]) handleOfCollectable(p *T) handle.Handle {
 	}
 	x.put(free, hash, h)
 	c.setHash(h, hash)
-	ent.cleanup = runtime.AddCleanup(p, collected[T], ent)
-	w.Unlock()
+	c.n.Add(1)
 	return h
+}
+
+// addCleanup registers the cleanup of e's object p. It panics if p is not
+// memory of the Go heap or of a Go global, which weak pointers cannot
+// reference.
+func addCleanup[T any](p *T, e *entry[T]) runtime.Cleanup {
+	defer func() {
+		if r := recover(); r != nil {
+			panic(fmt.Sprintf("weakref: Weak in a collectable registry of a pointer outside the Go heap (%v)", r))
+		}
+	}()
+	return runtime.AddCleanup(p, collected[T], e)
 }
 
 // collected runs after the garbage collector found the object of e
@@ -226,12 +246,24 @@ func (c *core[T]) handleOfCollectable(p *T) handle.Handle {
 func collected[T any](e *entry[T]) {
 	c := e.c
 	w := c.weak.Lock()
+	defer w.Unlock()
 	if cur, ok := c.weak.Get(e.h); ok && cur == e {
-		if removed, _ := w.Delete(e.h); removed {
-			c.removed(e.h)
-		}
+		wasPending := c.weak.Pending(e.h)
+		removed, err := w.Delete(e.h)
+		c.deleted(e.h, removed, wasPending, err)
 	}
-	w.Unlock()
+}
+
+// deleted records the outcome of a deletion of h: removed and err are
+// what the table's Delete returned, wasPending whether h's deletion was
+// pending before. The table's lock must be held.
+func (c *core[T]) deleted(h handle.Handle, removed, wasPending bool, err error) {
+	if removed {
+		c.removed(h)
+	}
+	if err == nil && !wasPending {
+		c.n.Add(-1) // no longer registered, removed now or pending
+	}
 }
 
 // lookupHandle returns p's handle, or 0 if p is not registered (or only
@@ -264,30 +296,26 @@ func (c *core[T]) delete(h handle.Handle) error {
 	case c.collect:
 		return c.deleteCollectable(h)
 	}
-	w := c.strong.Lock()
-	removed, err := w.Delete(h)
-	if removed {
-		c.removed(h)
-	}
-	w.Unlock()
-	if err != nil {
+	if err := c.deleteLocked(h); err != nil {
 		return fail("delete", h, err)
 	}
 	return nil
 }
 
+// deleteLocked deletes h in a registry that is not collectable, under the
+// lock.
+func (c *core[T]) deleteLocked(h handle.Handle) error {
+	w := c.strong.Lock()
+	defer w.Unlock()
+	wasPending := c.strong.Pending(h)
+	removed, err := w.Delete(h)
+	c.deleted(h, removed, wasPending, err)
+	return err
+}
+
 // deleteCollectable is delete for a collectable registry.
 func (c *core[T]) deleteCollectable(h handle.Handle) error {
-	w := c.weak.Lock()
-	e, _ := c.weak.Get(h)
-	removed, err := w.Delete(h)
-	if removed {
-		c.removed(h)
-	}
-	if err == nil {
-		e.cleanup.Stop()
-	}
-	w.Unlock()
+	e, err := c.deleteCollectableLocked(h)
 	if err != nil {
 		return fail("delete", h, err)
 	}
@@ -296,6 +324,22 @@ func (c *core[T]) deleteCollectable(h handle.Handle) error {
 		return &Error{Op: "delete", Raw: uint64(h), Err: ErrGone}
 	}
 	return nil
+}
+
+// deleteCollectableLocked deletes h in a collectable registry, under the
+// lock, and returns its entry.
+func (c *core[T]) deleteCollectableLocked(h handle.Handle) (*entry[T], error) {
+	w := c.weak.Lock()
+	defer w.Unlock()
+	e, _ := c.weak.Get(h)
+	wasPending := c.weak.Pending(h)
+	removed, err := w.Delete(h)
+	c.deleted(h, removed, wasPending, err)
+	if err != nil {
+		return nil, err
+	}
+	e.cleanup.Stop()
+	return e, nil
 }
 
 // pending reports whether h's deletion waits for a Strong's release.
@@ -334,23 +378,24 @@ func (c *core[T]) unpin(pin *handle.Pin) bool {
 	var err error
 	if !c.collect {
 		w := c.strong.Lock()
-		if removed, err = w.Unpin(pin); removed {
-			c.removed(pin.Handle())
-		}
-		w.Unlock()
+		defer w.Unlock()
+		removed, err = w.Unpin(pin)
 	} else {
 		w := c.weak.Lock()
-		if removed, err = w.Unpin(pin); removed {
-			c.removed(pin.Handle())
-		}
-		w.Unlock()
+		defer w.Unlock()
+		removed, err = w.Unpin(pin)
+	}
+	if removed {
+		c.removed(pin.Handle())
 	}
 	return err == nil
 }
 
 // Weak returns the weak handle of p, registering p if it has none: asking
 // twice for the same live object returns the same handle. Weak panics if p
-// is nil.
+// is nil, and, in a collectable registry, if p points outside the Go heap
+// and the Go globals (into memory from mmap or C, say), which Go's weak
+// pointers cannot reference.
 //
 // An object that was deleted while a [Strong] holds it is no longer
 // registered, though it stays upgradable through its old handle until the
@@ -410,32 +455,32 @@ func (r *Registry[T]) FromRaw(raw uint64) (Weak[T], error) {
 	return Weak[T]{c: c, h: h}, nil
 }
 
-// Len returns the number of objects registered. A collectable registry
-// counts a collected object until its cleanup has run.
-func (r *Registry[T]) Len() int {
-	c := r.core()
-	if c.collect {
-		return c.weak.Len()
-	}
-	return c.strong.Len()
-}
+// Len returns the number of objects registered: those [Registry.Lookup]
+// finds. An object deleted while a [Strong] holds it is not registered,
+// and is not counted unless it is registered again (it then counts once).
+// A collectable registry counts a collected object until its cleanup has
+// run.
+func (r *Registry[T]) Len() int { return int(r.core().n.Load()) }
 
-// All returns an iterator over the registered objects and their handles.
-// It takes no lock: each object it yields was there when it was read, and
-// objects registered or deleted meanwhile may or may not be seen.
+// All returns an iterator over the registered objects and their handles,
+// each object once: an object deleted while a [Strong] holds it is not
+// yielded under the handle whose deletion is pending, only under the new
+// one if it was registered again. All takes no lock: each object it yields
+// was registered when it was read, and objects registered or deleted
+// meanwhile may or may not be seen.
 func (r *Registry[T]) All() iter.Seq2[Weak[T], *T] {
 	c := r.core()
 	return func(yield func(Weak[T], *T) bool) {
 		if !c.collect {
 			for h, p := range c.strong.All() {
-				if !yield(Weak[T]{c: c, h: h}, p) {
+				if !c.strong.Pending(h) && !yield(Weak[T]{c: c, h: h}, p) {
 					return
 				}
 			}
 			return
 		}
 		for h, e := range c.weak.All() {
-			if p := e.wp.Value(); p != nil && !yield(Weak[T]{c: c, h: h}, p) {
+			if p := e.wp.Value(); p != nil && !c.weak.Pending(h) && !yield(Weak[T]{c: c, h: h}, p) {
 				return
 			}
 		}

@@ -4,8 +4,12 @@ import "github.com/cellar-go/cellar/handle"
 
 // Weak is a weak handle to an object of a [Registry]: it can be kept
 // anywhere and passed to any goroutine, and [Weak.Upgrade] gives the object
-// back if it is still there. Two Weak values are == when they name the
-// same object of the same registry. The zero Weak names nothing.
+// back if it is still there. Two Weak values are == when they are the same
+// registration of an object: the same registry gave them out for the same
+// object, with no deletion in between. An object deleted while a [Strong]
+// holds it and then registered again has two handles, which are not ==;
+// the old one stops upgrading when the last Strong is released. The zero
+// Weak names nothing.
 type Weak[T any] struct {
 	c *core[T]
 	h handle.Handle
@@ -65,6 +69,7 @@ func (w Weak[T]) Strong() (*Strong[T], error) {
 		return nil, &Error{Op: "strong", Err: ErrNull}
 	}
 	s := &Strong[T]{c: w.c}
+	s.self = s
 	p, err := w.c.pin(&s.pin, w.h)
 	if err != nil {
 		return nil, err
@@ -88,8 +93,12 @@ func (w Weak[T]) Strong() (*Strong[T], error) {
 // returns; a copy of the struct holds nothing (go vet reports such
 // copies), and its Release reports [ErrNotHeld].
 type Strong[T any] struct {
-	c   *core[T]
-	pin handle.Pin // the reference, and the handle: held from Weak.Strong to Release
+	c *core[T]
+	// s itself. A copy of s has s's address here, so it holds nothing:
+	// unlike a handle.Pin, whose copies share its pin, a Strong is used
+	// through its pointer, and a copy is a mistake.
+	self *Strong[T]
+	pin  handle.Pin // the reference, and the handle: held from Weak.Strong to Release
 	// The object, so that a collectable registry cannot lose it; nil once
 	// released. Written only before s is returned and by the one Release
 	// that succeeds; never read, so Value needs no atomic for it.
@@ -99,7 +108,7 @@ type Strong[T any] struct {
 // Value returns the object, or nil once s is released (and for a copy of
 // a Strong).
 func (s *Strong[T]) Value() *T {
-	if !s.pin.Held() {
+	if s.self != s || !s.pin.Held() {
 		return nil
 	}
 	// While s holds its pin, the handle is live (a deletion waits), so
@@ -118,7 +127,7 @@ func (s *Strong[T]) Weak() Weak[T] { return Weak[T]{c: s.c, h: s.pin.Handle()} }
 // Releasing s again, or a copy of a Strong, releases nothing and returns
 // an [*Error] wrapping [ErrNotHeld]; so does the zero Strong.
 func (s *Strong[T]) Release() error {
-	if s.c == nil || !s.c.unpin(&s.pin) {
+	if s.self != s || !s.c.unpin(&s.pin) {
 		return &Error{Op: "release", Raw: uint64(s.pin.Handle()), Err: ErrNotHeld}
 	}
 	s.keep = nil

@@ -15,12 +15,14 @@ import (
 // A Cell is used through the pointer its constructor returned: views
 // ([Cell.With], [Cell.WithDependent], ...) lend the fields to a function
 // for the duration of the call, borrows ([Cell.BorrowDependent], ...)
-// return pointers to them, and [Cell.Close] closes the dependent, then the
-// owner. After Close, every view and borrow returns [ErrClosed].
+// return a [Borrowed] that reads them in a view each time, and
+// [Cell.Close] closes the dependent, then the owner. After Close, every
+// view and borrow returns [ErrClosed].
 //
 // Shared views may run on any number of goroutines at once. Close, the
 // consuming methods and the exclusive views (the Mut methods) wait for
-// the views in progress and run one at a time. See "Concurrency" in the
+// the views in progress and run one at a time; once Close has begun, new
+// views return [ErrClosed] at once. See "Concurrency" in the
 // package documentation.
 type Cell[O, D any] struct {
 	life  Lifecycle
@@ -159,30 +161,35 @@ func (c *Cell[O, D]) BorrowDependent() (Borrowed[D], error) {
 }
 
 // Close closes the dependent and then the owner, each if it is an
-// [io.Closer], and joins their errors. It waits for the views in progress;
-// later views return [ErrClosed]. Closing again does nothing. If the
+// [io.Closer], and joins their errors. It marks c closed, so that new
+// views return [ErrClosed] at once, then waits for the views in progress
+// before closing anything. Closing again, even while the first Close is
+// still closing the fields (from a field's own Close, say), does nothing
+// and returns nil. If the dependent's Close panics or calls
+// runtime.Goexit, the owner is closed on the way out and the panic
+// continues. If the
 // owner is shared with clones ([Cell.Clone]), it is closed with the last
 // of them. Close returns [ErrHeld], closing nothing, while c is the head
 // of another bundle, and [ErrInView] inside a view when it would have to
 // wait.
 func (c *Cell[O, D]) Close() error {
-	if err := c.life.begin(); err != nil {
+	if c.life.self == &c.life && !c.life.isOpen() {
+		return nil
+	}
+	if err := c.life.beginClose(true, nil); err != nil {
+		if err == ErrClosed {
+			return nil
+		}
 		return err
 	}
 	defer c.life.end()
-	if !c.life.isOpen() {
-		return nil
-	}
-	if c.life.holder != nil {
-		return ErrHeld
-	}
-	c.life.markClosed()
 	cl := closing{by: c.owner}
-	closeField(&cl, "dependent", &c.dep)
+	fields := []Slot{Field("dependent", &c.dep)}
 	if r := c.refs.Load(); r == nil || r.n.Add(-1) == 0 {
-		closeField(&cl, "owner", c.owner)
+		fields = []Slot{Field("owner", c.owner), fields[0]}
 	}
-	c.owner = nil
+	defer func() { c.owner = nil }()
+	cl.slots(fields)
 	return cl.err()
 }
 
@@ -190,19 +197,19 @@ func (c *Cell[O, D]) Close() error {
 // dependent and returns the owner. The error joins the error of closing
 // the dependent (the owner is returned even then); or it is [ErrClosed],
 // [ErrHeld], [ErrShared] or [ErrInView], and the owner is the zero value.
+// An owner that is a head held by c (see [NewSub]) is released.
 func (c *Cell[O, D]) IntoOwner() (O, error) {
 	var zo O
-	if err := c.life.begin(); err != nil {
+	err := c.life.beginClose(false, func() error {
+		if r := c.refs.Load(); r != nil && r.n.Load() > 1 {
+			return ErrShared
+		}
+		return nil
+	})
+	if err != nil {
 		return zo, err
 	}
 	defer c.life.end()
-	if err := c.life.exclusiveErr(); err != nil {
-		return zo, err
-	}
-	if r := c.refs.Load(); r != nil && r.n.Load() > 1 {
-		return zo, ErrShared
-	}
-	c.life.markClosed()
 	cl := closing{by: c.owner}
 	closeField(&cl, "dependent", &c.dep)
 	storage := c.owner
@@ -253,18 +260,21 @@ func (c *Cell[O, D]) String() string {
 // address, and the dependent f makes of c's dependent (rental's
 // map_suffix): for example, narrowing a reader to a section of it. f runs
 // in an exclusive view of c and takes over the old dependent, which is not
-// closed. If f panics, c stays open.
+// closed; inside f, c is being viewed, so its methods return [ErrInView]
+// rather than wait. If f panics, c stays open. A nil c returns
+// [ErrNotBuilt].
 func MapDependent[O, D, E any](c *Cell[O, D], f func(dep D) E) (*Cell[O, E], error) {
+	if c == nil {
+		return nil, fmt.Errorf("selfref: MapDependent of a nil Cell: %w", ErrNotBuilt)
+	}
 	if err := c.life.begin(); err != nil {
 		return nil, err
 	}
 	defer c.life.end()
-	if err := c.life.exclusiveErr(); err != nil {
-		return nil, err
-	}
 	n := &Cell[O, E]{owner: c.owner}
 	n.dep = f(c.dep)
 	n.refs.Store(c.refs.Load())
+	n.life.held = c.life.held
 	c.life.markClosed()
 	var z D
 	c.dep, c.owner = z, nil
@@ -277,14 +287,20 @@ func MapDependent[O, D, E any](c *Cell[O, D], f func(dep D) E) (*Cell[O, E], err
 // the result's dependent may borrow both. The new Cell holds head: until
 // it is closed, head allows only shared views, and its Close, IntoOwner
 // and Mut methods return [ErrHeld]. Closing the new Cell closes its
-// dependent, then head (head's dependent, then head's owner). IntoOwner
-// hands head back, no longer held. If build panics, head is closed and the
-// panic continues.
+// dependent, then head (head's dependent, then head's owner); inside a
+// view, that Close returns [ErrInView], closing nothing, if closing head
+// would have to wait. IntoOwner hands head back, no longer held. If build
+// panics, head is closed and the panic continues. A nil head returns
+// [ErrNotBuilt].
 func NewSub[A, B, D any](head *Cell[A, B], build func(owner *A, dep *B) D) (*Cell[*Cell[A, B], D], error) {
+	if head == nil {
+		return nil, fmt.Errorf("selfref: NewSub of a nil head: %w", ErrNotBuilt)
+	}
 	c := &Cell[*Cell[A, B], D]{owner: &head}
 	if err := head.life.hold(c.owner); err != nil {
 		return nil, fmt.Errorf("selfref: NewSub: %w", err)
 	}
+	c.life.held = []*Lifecycle{&head.life}
 	defer c.closeOwnerIfUnbuilt()
 	c.dep = build(head.owner, &head.dep)
 	c.life.markOpen("selfref.Cell")

@@ -1,6 +1,9 @@
 package selfref
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // Chain3 is a bundle of three values, each borrowing from those before it:
 // a head, a middle built from a pointer to the head, and a tail built from
@@ -151,7 +154,8 @@ func (ch *Chain3[A, B, C]) BorrowTail() (Borrowed[C], error) {
 // it is an [io.Closer], and joins their errors. As with [Cell.Close], the
 // views in progress finish first and later views return [ErrClosed].
 // Closing again does nothing. A head that is a bundle is held by the
-// chain (see [Lifecycle.Build]) and closed with it.
+// chain (see [Lifecycle.Build]) and closed with it. See [Lifecycle.Close]
+// for what happens when a field's Close panics.
 func (ch *Chain3[A, B, C]) Close() error {
 	if ch.life.self != &ch.life {
 		return ch.life.err()
@@ -184,15 +188,15 @@ func (ch *Chain3[A, B, C]) String() string {
 
 // MapTail ends ch and returns a chain with the same head and middle, at
 // the same addresses, and the tail f makes of ch's tail; see
-// [MapDependent].
+// [MapDependent]. A nil ch returns [ErrNotBuilt].
 func MapTail[A, B, C, E any](ch *Chain3[A, B, C], f func(tail C) E) (*Chain3[A, B, E], error) {
+	if ch == nil {
+		return nil, fmt.Errorf("selfref: MapTail of a nil Chain3: %w", ErrNotBuilt)
+	}
 	if err := ch.life.begin(); err != nil {
 		return nil, err
 	}
 	defer ch.life.end()
-	if err := ch.life.exclusiveErr(); err != nil {
-		return nil, err
-	}
 	n := &Chain3[A, B, E]{p: ch.p}
 	n.tail = f(ch.tail)
 	ch.life.markClosed()
@@ -200,9 +204,7 @@ func MapTail[A, B, C, E any](ch *Chain3[A, B, C], f func(tail C) E) (*Chain3[A, 
 	ch.tail = z // ch.p stays: it never changes after a build, so Close may read it unlocked
 	n.life.held, ch.life.held = ch.life.held, nil
 	for _, h := range n.life.held {
-		h.mu.Lock()
-		h.holder = &n.life
-		h.mu.Unlock()
+		h.rehold(&ch.life, &n.life)
 	}
 	n.life.markOpen("selfref.Chain3")
 	return n, nil

@@ -71,10 +71,14 @@
 // Every view, borrow and lifecycle method may be called from any
 // goroutine. Shared views run at the same time as each other; Close, the
 // consuming methods (IntoOwner, IntoHeads, the Map functions) and the
-// exclusive views wait for the views in progress, keep new ones waiting,
-// and run one at a time. So another goroutine's Close never closes the
-// fields under a running view, and a [RentMutex] never releases its lock
-// under one: the view finishes first.
+// exclusive views wait for the views in progress and run one at a time.
+// So another goroutine's Close never closes the fields under a running
+// view, and a [RentMutex] never releases its lock under one: the view
+// finishes first. A shared view never waits for a Close: once Close (or
+// IntoOwner, IntoHeads) has begun, new views return [ErrClosed] at once,
+// so a view that hands work to goroutines viewing the same bundle
+// finishes while a Close waits for it. New shared views do wait for an
+// exclusive view or a Map function in progress or waiting.
 //
 // A shared view costs two atomic additions on one of eight counters of
 // the bundle, picked by the address of the goroutine's stack, so that
@@ -92,14 +96,28 @@
 //
 // A view may call any method of any bundle, with one rule: inside a view
 // nothing waits for other views. An operation that would have to wait
-// returns [ErrInView] at once instead: Close, a consuming method or an
-// exclusive view of a bundle that is being viewed (by the calling view
-// itself, or by another goroutine), or a shared view of a bundle that is
-// being closed or viewed exclusively. Closing a bundle from inside its own
-// view, the classic self-deadlock, is therefore an error and not a hang,
-// and so is any cycle of views waiting for each other. The check walks
-// the goroutine's stack, and only when the operation would wait; String
-// methods never wait at all (see [Lifecycle.DebugString]).
+// returns [ErrInView] at once instead, before changing anything: Close, a
+// consuming method or an exclusive view of a bundle that is being viewed
+// (by the calling view itself, or by another goroutine), Close of a
+// bundle whose held head is being viewed, or a shared view of a bundle
+// that is being viewed exclusively. The function that [MapDependent] or
+// [MapTail] runs counts as a view. Closing a bundle from inside its own
+// view, the classic self-deadlock, is therefore an error and not a hang.
+// A field's Close that uses its own bundle finds it closed ([ErrClosed];
+// Close itself returns nil). The check walks the goroutine's stack, and
+// only when the operation would wait; a view that a panic or
+// runtime.Goexit has ended no longer counts, even while deferred calls
+// run on its frames. String methods never wait at all (see
+// [Lifecycle.DebugString]).
+//
+// The check knows only the calling goroutine. Work a view hands to other
+// goroutines is not inside the view: such work may take shared views of
+// the bundle (during a Close they return [ErrClosed]), but a view that
+// waits for another goroutine's Close, exclusive view or Map function of
+// the same bundle, or for a shared view that waits for an exclusive view
+// in progress, waits forever, and so does a view that suspends an
+// iter.Pull iterator which then does so. Do such work after the view
+// returns.
 //
 // # Copies
 //

@@ -17,15 +17,19 @@ var (
 	// ErrNotBuilt is returned when a bundle that no constructor built (a
 	// zero value) is used.
 	ErrNotBuilt = errors.New("selfref: bundle was not built by a constructor")
-	// ErrHeld is returned by the exclusive and consuming methods of a [Cell]
-	// that is the head of another bundle (see [NewSub]): only shared views
-	// are allowed until the bundle that holds it is closed.
+	// ErrHeld is returned by Close, the consuming methods and the
+	// exclusive views of a bundle (a [Cell], a [Chain3], a generated
+	// bundle) that is the head of another bundle (see [NewSub] and
+	// [Lifecycle.Build]), before they wait for anything: only shared views
+	// are allowed until the bundle that holds it closes it or hands it
+	// back.
 	ErrHeld = errors.New("selfref: bundle is the head of another bundle")
 	// ErrInView is returned by an operation called inside a view (of any
-	// bundle) that would otherwise have to wait: a shared view of a bundle
-	// that is being closed or viewed exclusively, or Close, a consuming
-	// method or an exclusive view of a bundle that is being viewed or
-	// closed. Waiting there could wait forever (for the enclosing view
+	// bundle, or inside the function a Map function runs) that would
+	// otherwise have to wait: a shared view of a bundle that is being
+	// viewed exclusively, or Close, a consuming method or an exclusive view
+	// of a bundle that is being viewed; it is returned before anything
+	// changes. Waiting there could wait forever (for the enclosing view
 	// itself, when both are views of one bundle), so these operations
 	// return at once. See "Views inside views" in the package
 	// documentation.

@@ -40,10 +40,13 @@ type Lifecycle struct {
 	// open is l itself while the bundle is open, nil before it is built
 	// and after it is closed, and the original's address in a copy. It is
 	// written under mu and read without it by Check.
-	open   atomic.Pointer[Lifecycle]
-	self   *Lifecycle // l itself once built; a copy's is the original's
-	views  *views     // set when built
-	holder any        // under mu: while the bundle is the head of another, what identifies that one
+	open  atomic.Pointer[Lifecycle]
+	self  *Lifecycle // l itself once built; a copy's is the original's
+	views *views     // set when built
+	// holder holds a holderRef: while the bundle is the head of another,
+	// what identifies that one. It is set under mu, and cleared (or moved
+	// to another holder) without it, so that releasing a head never waits.
+	holder atomic.Value
 	// held lists the heads this bundle holds (see hold), which
 	// IntoHeads hands back released. Written when built, then under mu.
 	held []*Lifecycle
@@ -101,43 +104,46 @@ func (l *Lifecycle) err() error {
 	return ErrClosed
 }
 
-// exclusiveErr is what stops an exclusive operation; l is taken by begin.
-func (l *Lifecycle) exclusiveErr() error {
-	if !l.isOpen() {
-		return ErrClosed
-	}
-	if l.holder != nil {
-		return ErrHeld
-	}
-	return nil
+// holderRef is what Lifecycle.holder stores: a comparable box, since
+// atomic.Value cannot hold nil.
+type holderRef struct{ by any }
+
+// closedByHolder is the holder of a head that the bundle holding it is
+// closing: its Close may proceed, and wait (see beginClose).
+var closedByHolder any = new(byte)
+
+// heldBy returns what identifies the bundle that holds l, or nil.
+func (l *Lifecycle) heldBy() any {
+	r, _ := l.holder.Load().(holderRef)
+	return r.by
 }
 
-// Close closes the bundle: it waits for the views in progress, marks the
-// bundle closed so that later views report [ErrClosed], then closes the
-// fields, given in build order, in reverse order. Each field that is an
+// Close closes the bundle: it marks the bundle closed, so that new views
+// report [ErrClosed] at once, waits for the views in progress, then
+// closes the fields, given in build order, in reverse order. Each field that is an
 // [io.Closer] (or whose address is) is closed once, nil ones are skipped,
 // a closer that appears in two fields is closed once, and every field is
 // reset to its zero value. The errors are joined, each prefixed with the
-// field's name. Closing a closed bundle does nothing and returns nil.
+// field's name. Closing a closed bundle, or one being closed, does
+// nothing and returns nil at once. If a field's Close panics or calls
+// runtime.Goexit, the fields before it are closed on the way out, from a
+// deferred call that does not recover, and the panic continues.
 // Close returns [ErrHeld], closing nothing, while the bundle is the head
 // of another, and [ErrInView] when it is called inside a view and would
 // have to wait.
 func (l *Lifecycle) Close(fields ...Slot) error {
-	if err := l.begin(); err != nil {
+	if l.self == l && !l.isOpen() {
+		return nil
+	}
+	if err := l.beginClose(true, nil); err != nil {
+		if err == ErrClosed {
+			return nil
+		}
 		return err
 	}
 	defer l.end()
-	if !l.isOpen() {
-		return nil
-	}
-	if l.holder != nil {
-		return ErrHeld
-	}
-	l.markClosed()
 	c := closing{by: l}
-	for i := len(fields) - 1; i >= 0; i-- {
-		c.slot(fields[i])
-	}
+	c.slots(fields)
 	return c.err()
 }
 
@@ -146,17 +152,17 @@ func (l *Lifecycle) Close(fields ...Slot) error {
 // calls undo, which gives back what the bundle held. While the bundle is
 // the head of another, it returns ErrHeld.
 func (l *Lifecycle) release(undo func()) error {
-	if err := l.begin(); err != nil {
+	if l.self == l && !l.isOpen() {
+		return nil
+	}
+	if err := l.beginClose(false, nil); err != nil {
+		if err == ErrClosed {
+			return nil
+		}
 		return err
 	}
 	defer l.end()
-	if l.holder != nil {
-		return ErrHeld
-	}
-	if l.isOpen() {
-		l.markClosed()
-		undo()
-	}
+	undo()
 	return nil
 }
 
@@ -167,32 +173,26 @@ func (l *Lifecycle) release(undo func()) error {
 // the heads out; heads that are bundles are no longer held (see
 // [Lifecycle.Build]). take runs only if the bundle was open. The error
 // joins the errors of closing the dependents; the heads are taken even
-// then.
+// then, and even if closing a dependent panics (the panic then continues).
 func (l *Lifecycle) IntoHeads(take func(), dependents ...Slot) error {
-	if err := l.begin(); err != nil {
+	if err := l.beginClose(false, nil); err != nil {
 		return err
 	}
 	defer l.end()
-	if err := l.exclusiveErr(); err != nil {
-		return err
-	}
-	l.markClosed()
+	defer func() {
+		l.unholdAll()
+		take()
+	}()
 	c := closing{by: l}
-	for i := len(dependents) - 1; i >= 0; i-- {
-		c.slot(dependents[i])
-	}
-	for _, h := range l.held {
-		h.unhold(l)
-	}
-	l.held = nil
-	take()
+	c.slots(dependents)
 	return c.err()
 }
 
 // DebugString formats the bundle for debugging as name{field: value, ...},
 // with fields returning alternately a field's name and its value; or, when
 // the bundle cannot be read, as name{closed}, name{not built},
-// name{copied} or name{busy} (an exclusive view or Close is in progress).
+// name{copied} or name{busy} (an exclusive view or a Map function is in
+// progress; a bundle whose Close has begun is closed).
 // It never blocks and never panics because of the bundle's state, so it is
 // safe in String methods, even inside a view of the same bundle. fields
 // runs in a shared view; if it panics, the view ends and the panic
@@ -326,27 +326,29 @@ func lifecycleOf(v any) *Lifecycle {
 // hold makes l the head of the bundle identified by by: until unhold, its
 // exclusive and consuming operations return [ErrHeld].
 func (l *Lifecycle) hold(by any) error {
-	if err := l.begin(); err != nil {
+	if err := l.lock(false); err != nil {
 		return err
 	}
-	defer l.end()
-	if err := l.exclusiveErr(); err != nil {
-		return err
+	defer l.mu.Unlock()
+	if l.heldBy() != nil {
+		return ErrHeld
 	}
-	l.holder = by
+	l.holder.Store(holderRef{by})
 	return nil
 }
 
-// unhold releases l if the bundle identified by by holds it.
+// unhold releases l if the bundle identified by by holds it. It never
+// waits: it may run inside a view of l.
 func (l *Lifecycle) unhold(by any) {
-	if l.self != l {
-		return
+	l.rehold(by, nil)
+}
+
+// rehold moves l, if the bundle identified by from holds it, to the one
+// identified by to (nil releases it).
+func (l *Lifecycle) rehold(from, to any) {
+	if l.self == l {
+		l.holder.CompareAndSwap(holderRef{from}, holderRef{to})
 	}
-	l.mu.Lock()
-	if l.holder == by {
-		l.holder = nil
-	}
-	l.mu.Unlock()
 }
 
 // closing closes fields one after the other, each closer once, and
@@ -362,6 +364,23 @@ type closing struct {
 func (c *closing) slot(s Slot) {
 	c.close(s.slotName(), s.closer())
 	s.zero()
+}
+
+// slots closes fields, given in build order, in reverse order. If a
+// field's Close panics or calls runtime.Goexit, the fields before it are
+// closed on the way out, from a deferred call that does not recover, and
+// the panic continues.
+func (c *closing) slots(fields []Slot) {
+	i := len(fields)
+	defer func() {
+		if i > 0 { // fields[i-1].Close did not return
+			fields[i-1].zero()
+			c.slots(fields[:i-1])
+		}
+	}()
+	for ; i > 0; i-- {
+		c.slot(fields[i-1])
+	}
 }
 
 // field closes the field *p, then resets it.
@@ -381,8 +400,10 @@ func (c *closing) close(name string, cl io.Closer) {
 		}
 	}
 	c.seen = append(c.seen, cl)
-	if h := lifecycleOf(cl); h != nil {
-		h.unhold(c.by)
+	if h := lifecycleOf(cl); h != nil && c.by != nil {
+		// A head held by c.by's bundle: its Close may wait (the
+		// holder checked it would not have to inside a view).
+		h.rehold(c.by, closedByHolder)
 	}
 	if err := cl.Close(); err != nil {
 		c.errs = append(c.errs, fmt.Errorf("selfref: closing %s: %w", name, err))

@@ -11,13 +11,14 @@ import (
 
 // Shared runs fn(arg) in a shared view of the bundle whose [Lifecycle] is
 // l: while fn runs, Close, the consuming methods and the exclusive views
-// of the bundle wait (and new ones wait for fn to return). Any number of
+// of the bundle wait (and new ones wait for fn to return). Shared never
+// waits for a Close: once one has begun, Shared returns [ErrClosed]. Any number of
 // shared views may run at once, on any goroutines; each costs two atomic
 // additions on a counter that goroutines share only by chance, so they
 // scale across cores. Shared returns nil after calling fn, or, without
 // calling it, [ErrClosed], [ErrCopied], [ErrNotBuilt], or [ErrInView]
-// when it would have to wait for an exclusive operation that a view
-// enclosing the call may be holding up (see "Views inside views" in the
+// when it would have to wait for an exclusive view or a Map function that
+// a view enclosing the call may be holding up (see "Views inside views" in the
 // package documentation).
 //
 // arg must not read the bundle's fields: pass pointers to them, and let
@@ -41,13 +42,18 @@ func Shared[T any](l *Lifecycle, arg T, fn func(T)) error {
 }
 
 // sharedSlow runs a shared view that cannot take the fast path because
-// the bundle is not open, or an exclusive operation holds or waits for
-// it: under a read lock. Inside a view it does not wait, and returns
+// the bundle is not open, or an exclusive view or a consuming method
+// holds or waits for it: under a read lock. A closed bundle (one whose
+// Close has begun) returns ErrClosed before anything else, so a view
+// never waits for a Close. Inside a view it does not wait, and returns
 // ErrInView instead: the exclusive operation may be waiting for the
 // enclosing view.
 func sharedSlow[T any](l *Lifecycle, arg T, fn func(T)) error {
 	if l.self != l {
 		return l.err()
+	}
+	if !l.isOpen() {
+		return ErrClosed
 	}
 	if !l.mu.TryRLock() {
 		if inView() {
@@ -77,9 +83,6 @@ func Exclusive[T any](l *Lifecycle, arg T, fn func(T)) error {
 		return err
 	}
 	defer l.end()
-	if err := l.exclusiveErr(); err != nil {
-		return err
-	}
 	fn(arg)
 	return nil
 }
@@ -175,36 +178,119 @@ func (v *views) wake() {
 	v.mu.Unlock()
 }
 
-// begin takes l for an exclusive operation (an exclusive view, Close, a
-// consuming method): it waits for the exclusive operation in progress,
-// turns new shared views to the slow path, where they wait, and waits for
-// the shared views in progress. Inside a view it does not wait, and
-// returns ErrInView instead. Every nil return is paired with one end.
+// begin takes l for an exclusive operation that leaves the bundle open
+// (an exclusive view, a Map function): it checks that l is open and not
+// held, turns new shared views to the slow path, where they wait, and
+// waits for the shared views in progress. Inside a view it does not wait,
+// and returns ErrInView instead. Every nil return is paired with one end.
 func (l *Lifecycle) begin() error {
+	if err := l.lock(false); err != nil {
+		return err
+	}
+	if l.heldBy() != nil {
+		l.end()
+		return ErrHeld
+	}
+	l.fast.Store(nil)
+	if l.views.busy() && inView() {
+		l.end()
+		return ErrInView
+	}
+	l.views.wait()
+	return nil
+}
+
+// beginClose takes l for an operation that ends the bundle (Close, a
+// consuming method): it checks that l is open and not held (check adds
+// the operation's own conditions), marks it closed, so that new shared
+// views return ErrClosed at once instead of waiting, and waits for the
+// shared views in progress. Inside a view it returns ErrInView instead of
+// waiting, before changing anything; so it does, if heads (the operation
+// closes the heads l holds), when closing one would have to wait. A head closed by the bundle that held it
+// (see closing.close) waits instead: the holder checked its heads first.
+// Every nil return is paired with one end.
+func (l *Lifecycle) beginClose(heads bool, check func() error) error {
+	byHolder := l.heldBy() == closedByHolder
+	if err := l.lock(byHolder); err != nil {
+		return err
+	}
+	if by := l.heldBy(); by != nil && by != closedByHolder {
+		l.end()
+		return ErrHeld
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			l.end()
+			return err
+		}
+	}
+	if !byHolder && (l.views.busy() || heads && l.headsBusy()) && inView() {
+		l.end()
+		return ErrInView
+	}
+	l.markClosed()
+	l.views.wait()
+	return nil
+}
+
+// lock takes mu for an exclusive operation on l, an open original. Inside
+// a view it does not wait for mu, unless mayWait, and returns ErrInView
+// instead.
+func (l *Lifecycle) lock(mayWait bool) error {
 	if l.self != l {
 		return l.err()
 	}
+	if !l.isOpen() {
+		return ErrClosed
+	}
 	if !l.mu.TryLock() {
-		if inView() {
+		if !mayWait && inView() {
 			return ErrInView
 		}
 		l.mu.Lock()
 	}
-	l.fast.Store(nil)
-	v := l.views
-	if !v.busy() {
-		return nil
+	if !l.isOpen() {
+		l.mu.Unlock()
+		return ErrClosed
 	}
-	if inView() {
-		l.end()
-		return ErrInView
+	return nil
+}
+
+// headsBusy reports whether closing the heads that l holds would have to
+// wait now; l is locked.
+func (l *Lifecycle) headsBusy() bool {
+	for _, h := range l.held {
+		if h.busy() {
+			return true
+		}
+	}
+	return false
+}
+
+// busy reports whether closing l would have to wait now: a view or an
+// exclusive operation is in progress on l, or on a head it holds.
+func (l *Lifecycle) busy() bool {
+	if l.self != l || !l.isOpen() {
+		return false
+	}
+	if l.views.busy() || !l.mu.TryLock() {
+		return true
+	}
+	defer l.mu.Unlock()
+	return l.headsBusy()
+}
+
+// wait waits for the shared views counted on the fast path to end; the
+// fast path is closed.
+func (v *views) wait() {
+	if !v.busy() {
+		return
 	}
 	v.mu.Lock()
 	for v.busy() {
 		v.drained.Wait()
 	}
 	v.mu.Unlock()
-	return nil
 }
 
 // end ends an exclusive operation begun by begin, reopening the fast path
@@ -240,13 +326,14 @@ func (l *Lifecycle) peek(fn func()) bool {
 // runners, with or without type arguments.
 var (
 	pkgPrefix = reflect.TypeFor[Lifecycle]().PkgPath() + "."
-	viewNames = []string{"Exclusive[", "Shared[", "(*Lifecycle).peek"}
+	viewNames = []string{"Exclusive[", "Shared[", "(*Lifecycle).peek", "MapDependent[", "MapTail["}
 )
 
 // inView reports whether the calling goroutine is inside a view, from the
 // frames of its stack: a view runner's frame below the frames of this
-// package that called inView, which are the operation about to wait. It
-// walks the stack, so it is called only before waiting.
+// package that called inView, which are the operation about to wait, and
+// that has not ended (see ended). It walks the stack, so it is called only
+// before waiting.
 func inView() bool {
 	pcs := make([]uintptr, 64)
 	for {
@@ -257,22 +344,77 @@ func inView() bool {
 		}
 		pcs = make([]uintptr, 2*len(pcs))
 	}
+	var names []string
 	frames := runtime.CallersFrames(pcs)
+	for more := true; more; {
+		var f runtime.Frame
+		f, more = frames.Next()
+		names = append(names, f.Function)
+	}
 	outside := false
-	for {
-		f, more := frames.Next()
-		name, ours := strings.CutPrefix(f.Function, pkgPrefix)
+	for i, fn := range names {
+		name, ours := strings.CutPrefix(fn, pkgPrefix)
 		if !ours {
 			outside = true
-		} else if outside {
-			for _, v := range viewNames {
-				if strings.HasPrefix(name, v) {
-					return true
-				}
+			continue
+		}
+		if !outside {
+			continue
+		}
+		for _, v := range viewNames {
+			if strings.HasPrefix(name, v) && !ended(names, i) {
+				return true
 			}
 		}
-		if !more {
-			return false
+	}
+	return false
+}
+
+// ended reports whether the view whose runner is names[v] has ended
+// although its frame is still on the stack: a panic or runtime.Goexit
+// above it is running a deferred call of a function below it, so the
+// view's own deferred end has run. The deferred call is known by the
+// name of the closure the compiler made for it (F.funcN or F.deferwrapN
+// for a defer in F); when it cannot be told, the view counts as running,
+// which at worst returns ErrInView where waiting was safe.
+func ended(names []string, v int) bool {
+	for g := 1; g < v; g++ {
+		if names[g] != "runtime.gopanic" && names[g] != "runtime.Goexit" {
+			continue
+		}
+		d := g - 1 // the deferred call, called by the runtime
+		for d > 0 && strings.HasPrefix(names[d], "runtime.") {
+			d--
+		}
+		owner := deferOwner(names[d])
+		if owner == "" {
+			continue
+		}
+		for i := g + 1; i < len(names); i++ {
+			if names[i] == owner {
+				if i > v {
+					return true
+				}
+				break
+			}
 		}
 	}
+	return false
+}
+
+// deferOwner returns the function that a closure named name was written
+// in, from the names the compiler gives closures, or "".
+func deferOwner(name string) string {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
+		return ""
+	}
+	last := strings.TrimLeft(name[i+1:], "abcdefghijklmnopqrstuvwxyz")
+	switch prefix := name[i+1 : len(name)-len(last)]; {
+	case last == "" || strings.Trim(last, "0123456789") != "":
+		return ""
+	case prefix == "" || prefix == "func" || prefix == "deferwrap":
+		return name[:i]
+	}
+	return ""
 }

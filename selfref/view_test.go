@@ -10,12 +10,12 @@ import (
 	"github.com/cellar-go/cellar/selfref"
 )
 
-// waitBusy returns once s (a bundle's String) reports it busy, which it
-// does while a Close or an exclusive view holds the bundle, or fails the
-// test if done closes first.
-func waitBusy(t *testing.T, s stringer, done <-chan struct{}) {
+// waitClosing returns once s (a bundle's String) reports it closed, which
+// it does as soon as a Close has begun, while that Close waits for the
+// views in progress; or fails the test if done closes first.
+func waitClosing(t *testing.T, s stringer, done <-chan struct{}) {
 	t.Helper()
-	for !strings.HasSuffix(s.String(), "{busy}") {
+	for !strings.HasSuffix(s.String(), "{closed}") {
 		select {
 		case <-done:
 			t.Error("Close returned while a shared view was running")
@@ -66,9 +66,10 @@ func TestCloseWaitsForSharedViews(t *testing.T) {
 					}
 					close(closed)
 				}()
-				waitBusy(t, c, closed)
-				if err := c.WithOwner(func(**res) {}); !errors.Is(err, selfref.ErrInView) {
-					t.Errorf("a nested view while Close waits: %v, want ErrInView", err)
+				waitClosing(t, c, closed)
+				// A new view once Close has begun neither waits nor runs.
+				if err := c.WithOwner(func(**res) {}); !errors.Is(err, selfref.ErrClosed) {
+					t.Errorf("a nested view while Close waits: %v, want ErrClosed", err)
 				}
 				wantEvents(t, j) // nothing is closed under the view
 			})
@@ -95,7 +96,7 @@ func TestRentMutexCloseWaitsForViews(t *testing.T) {
 			}
 			close(closed)
 		}()
-		waitBusy(t, r, closed)
+		waitClosing(t, r, closed)
 		if mu.TryLock() {
 			t.Error("the lock was released under a view")
 			mu.Unlock()

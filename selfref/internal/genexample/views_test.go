@@ -42,13 +42,18 @@ func TestStoreCloseWaitsForSharedViews(t *testing.T) {
 					}
 					close(closed)
 				}()
-				for !strings.HasSuffix(s.String(), "{busy}") {
+				// Once Close has begun, the bundle reads as closed, and new
+				// views return ErrClosed at once, while this one goes on.
+				for !strings.HasSuffix(s.String(), "{closed}") {
 					select {
 					case <-closed:
 						t.Fatal("Close returned while a shared view was running")
 					default:
 						runtime.Gosched()
 					}
+				}
+				if err := s.TryRent(func(**Stmt) error { return nil }); !errors.Is(err, selfref.ErrClosed) {
+					t.Errorf("a new view once Close began: %v, want ErrClosed", err)
 				}
 				if out, err := s.stmt.Exec(); err != nil {
 					t.Errorf("the view's statement after Close began: %q, %v", out, err)

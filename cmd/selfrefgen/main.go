@@ -36,8 +36,9 @@
 // nothing is written for that file: a field borrowed before it is
 // declared, a malformed borrows tag (tags are parsed strictly, so that a
 // typo cannot make a borrowing field a head), a generated name that would
-// clash with another (fields a and aMut would both give WithAMut), and
-// whatever else the generated code could not compile with. The generated
+// clash with another (fields a and aMut would both give WithAMut), a lock
+// held by value where the generated code would copy it, and whatever
+// else the generated code could not compile or pass go vet with. The generated
 // file keeps the build constraints of its input, those of its //go:build
 // line and those its name implies. See package
 // github.com/cellar-go/cellar/internal/selfrefgen for the full list of

@@ -6,6 +6,8 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"go/types"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -84,12 +86,23 @@ func declsOf(f *ast.File) []ast.Decl {
 const freshPrefix = "selfrefgenFresh"
 
 // freshBundle returns a copy of b in which names that no other name can
-// be replace those of its fields and type parameters (xselfrefgenFresh0,
-// ... and XselfrefgenFresh0, ...), or else its own name.
+// be replace those of its fields, of its type parameters and of what its
+// field types and constraints refer to (xselfrefgenFresh0, ...,
+// XselfrefgenFresh0, ... and XselfrefgenFreshTio, ...), or else its own
+// name.
 func freshBundle(b *bundle, fields bool) *bundle {
 	fb := *b
 	rename := map[string]string{}
 	if fields {
+		// The identifiers of the input's type expressions (the packages,
+		// types and constants they name) are renamed too, so that a use
+		// of one inside the scope of a generated local is seen as the
+		// input's.
+		for _, e := range slices.Concat(b.typeExprs, fieldTypes(b)) {
+			for name := range refNames(e) {
+				rename[name] = "X" + freshPrefix + "T" + name
+			}
+		}
 		for i, id := range b.typeParamIdents {
 			rename[id.Name] = "X" + freshPrefix + strconv.Itoa(i)
 		}
@@ -132,12 +145,30 @@ func freshBundle(b *bundle, fields bool) *bundle {
 	return &fb
 }
 
-// withRenamed calls fn while the identifiers of n that refer to a name of
-// rename have the new name; it restores them afterwards. Selected names
-// (x.Sel) and the names of struct fields, methods and parameters inside
-// n are not references; the names that a type parameter list declares
-// are renamed if list is set.
-func withRenamed(n ast.Node, rename map[string]string, list bool, fn func()) {
+// fieldTypes returns the type expressions of b's fields.
+func fieldTypes(b *bundle) []ast.Expr {
+	var out []ast.Expr
+	for _, f := range b.fields {
+		out = append(out, f.typExpr)
+	}
+	return out
+}
+
+// refNames returns the names that the identifiers of n refer to, as
+// refIdents finds them.
+func refNames(n ast.Node) map[string]bool {
+	names := map[string]bool{}
+	for _, id := range refIdents(n, false) {
+		names[id.Name] = true
+	}
+	return names
+}
+
+// refIdents returns the identifiers of n that refer to a name. Selected
+// names (x.Sel) and the names of struct fields, methods and parameters
+// inside n are not references; the names that a type parameter list
+// declares are returned if list is set.
+func refIdents(n ast.Node, list bool) []*ast.Ident {
 	skip := map[*ast.Ident]bool{}
 	var ids []*ast.Ident
 	ast.Inspect(n, func(x ast.Node) bool {
@@ -153,11 +184,21 @@ func withRenamed(n ast.Node, rename map[string]string, list bool, fn func()) {
 		case *ast.SelectorExpr:
 			skip[x.Sel] = true
 		case *ast.Ident:
-			if _, ok := rename[x.Name]; ok && !skip[x] {
+			if !skip[x] {
 				ids = append(ids, x)
 			}
 		}
 		return true
+	})
+	return ids
+}
+
+// withRenamed calls fn while the identifiers of n that refer to a name of
+// rename (see refIdents) have the new name; it restores them afterwards.
+func withRenamed(n ast.Node, rename map[string]string, list bool, fn func()) {
+	ids := slices.DeleteFunc(refIdents(n, list), func(id *ast.Ident) bool {
+		_, ok := rename[id.Name]
+		return !ok
 	})
 	old := make([]string, len(ids))
 	for i, id := range ids {
@@ -193,13 +234,23 @@ func importNames(f *ast.File) map[string]bool {
 // inputDecls are the declarations of the input file that generated names
 // may clash with.
 type inputDecls struct {
-	top     map[string]token.Position            // package-level names
-	methods map[string]map[string]token.Position // by receiver type
-	imports map[string]bool
+	top       map[string]token.Position            // package-level names
+	methods   map[string]map[string]token.Position // by receiver type
+	imports   map[string]bool
+	importPos map[string]token.Position // where each import name is given
 }
 
 func fileDecls(fset *token.FileSet, f *ast.File) inputDecls {
-	in := inputDecls{top: map[string]token.Position{}, methods: map[string]map[string]token.Position{}, imports: importNames(f)}
+	in := inputDecls{top: map[string]token.Position{}, methods: map[string]map[string]token.Position{}, imports: importNames(f), importPos: map[string]token.Position{}}
+	for _, spec := range f.Imports {
+		if path, err := strconv.Unquote(spec.Path.Value); err == nil {
+			name := guessName(path)
+			if spec.Name != nil {
+				name = spec.Name.Name
+			}
+			in.importPos[name] = fset.Position(spec.Pos())
+		}
+	}
 	addTop := func(id *ast.Ident) {
 		if id.Name != "_" && id.Name != "init" {
 			in.top[id.Name] = fset.Position(id.Pos())
@@ -393,7 +444,8 @@ type source struct {
 
 // sources returns the inputs of bundle g that give rise to name: the
 // type parameter of that name and the fields whose generated names
-// include it, else the Lifecycle field of that name, else the struct.
+// include it, else the fields whose types refer to it, else the Lifecycle
+// field of that name, else the struct.
 func (g *genDecls) sources(name string) []source {
 	var out []source
 	for i, id := range g.b.typeParamIdents {
@@ -404,6 +456,14 @@ func (g *genDecls) sources(name string) []source {
 	for i, f := range g.b.fields {
 		if f.name == name || f.name+"Builder" == name || name != f.typ && structHasString(g.tb.Fields[i], name) {
 			out = append(out, source{f.pos, "field " + f.name})
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, f := range g.b.fields {
+		if refNames(f.typExpr)[name] {
+			out = append(out, source{f.pos, "the type of field " + f.name})
 		}
 	}
 	if len(out) > 0 {
@@ -475,6 +535,8 @@ func (g *genDecls) clash(errs *errorList, name string, other bool, format string
 // the bundles of the file, and with the declarations of the input file.
 func checkCollisions(fset *token.FileSet, f *ast.File, gens []*genDecls, errs *errorList) {
 	in := fileDecls(fset, f)
+
+	checkFileScope(in, gens, errs)
 
 	// Package-level names: across bundles, and with the input file.
 	topOwner := map[string]*genDecls{}
@@ -560,16 +622,57 @@ func checkCollisions(fset *token.FileSet, f *ast.File, gens []*genDecls, errs *e
 	}
 }
 
+// checkFileScope reports the package-level declarations of the input
+// file that the generated file cannot live with: one named like a package
+// that the generated file imports (context, selfref, or another that the
+// input imports under a different name), which the compiler rejects as
+// declared twice; and one, or an import name, that redeclares a
+// predeclared identifier (error, bool, nil, any, ...) that the generated
+// code refers to as Go's own, which would change its meaning there.
+func checkFileScope(in inputDecls, gens []*genDecls, errs *errorList) {
+	imported := map[string]bool{}
+	predeclared := map[string]bool{}
+	for _, g := range gens {
+		for name := range g.imports {
+			imported[name] = true
+		}
+		// The fresh declarations have the identifiers of the input's
+		// type expressions renamed, so those they still refer to are the
+		// template's own.
+		for _, d := range g.fresh[0] {
+			for name := range collectNames(d).refs {
+				if types.Universe.Lookup(name) != nil {
+					predeclared[name] = true
+				}
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(in.top)) {
+		pos := in.top[name]
+		switch {
+		case imported[name]:
+			errs.add(pos, "%s has the name under which the generated file imports a package; rename it", name)
+		case predeclared[name]:
+			errs.add(pos, "%s redeclares the predeclared %s, which the generated code uses; rename it", name, name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(in.importPos)) {
+		if imported[name] && predeclared[name] {
+			errs.add(in.importPos[name], "the import name %s hides the predeclared %s, which the generated code uses; import the package under another name", name, name)
+		}
+	}
+}
+
 // checkScopes reports the names declared in the scope of a generated
 // declaration (its type parameters; for a function, its receiver,
 // parameters, results and local variables) that clash with another name
 // used in that scope. Whether a use means the declared name or another
 // thing of the same name cannot be told from syntax, so the declarations
-// are compared with those of g.fresh, generated with every field and type
-// parameter renamed to a name that nothing else uses: a use that the
-// renaming leaves alone refers to a name of the generated code (or of the
-// input file, through the field types), and one that it renames refers to
-// the input.
+// are compared with those of g.fresh, generated with every field, type
+// parameter and name that the field types refer to renamed to a name that
+// nothing else uses: a use that the renaming leaves alone refers to a
+// name of the generated code, and one that it renames refers to the
+// input.
 func checkScopes(g *genDecls, errs *errorList) {
 	reported := map[string]bool{}
 	for _, fresh := range g.fresh {

@@ -1,6 +1,7 @@
 package selfrefgen
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -119,5 +120,70 @@ func TestNoCollisionWhereScopesDiffer(t *testing.T) {
 		if _, err := Generate("x.go", []byte(head+src)); err != nil {
 			t.Errorf("%v\n%s", err, src)
 		}
+	}
+}
+
+// TestFileScopeCollisions checks the package-level declarations of the
+// input that the generated file cannot compile with: the names under
+// which it imports packages, and the predeclared names it uses.
+func TestFileScopeCollisions(t *testing.T) {
+	const bundle = "\n//selfref:generate%s\ntype S struct {\n\tlife %s.Lifecycle\n\ta    int\n\tb    int\n}\n"
+	for _, tc := range []struct{ name, imports, decl, opts, want string }{
+		{"var context", "", "var context = 1", "", "x.go:5:5: context has the name under which the generated file imports a package; rename it"},
+		{"func context", "", "func context() {}", "", "x.go:5:6: context has the name under which the generated file imports a package; rename it"},
+		{"var selfref, the runtime imported as sr", "sr ", "var selfref = 2", "", "x.go:5:5: selfref has the name under which the generated file imports a package; rename it"},
+		{"type error", "", "type error struct{}", "", "x.go:5:6: error redeclares the predeclared error, which the generated code uses; rename it"},
+		{"type bool", "", "type bool int", "", "x.go:5:6: bool redeclares the predeclared bool, which the generated code uses; rename it"},
+		{"var nil", "", "var nil = 1", "", "x.go:5:5: nil redeclares the predeclared nil, which the generated code uses; rename it"},
+		{"const false", "", "const false = 1", "", "x.go:5:7: false redeclares the predeclared false, which the generated code uses; rename it"},
+		{"type any, with debug", "", "type any = int", " debug", "x.go:5:6: any redeclares the predeclared any, which the generated code uses; rename it"},
+		{"type string, with debug", "", "type string int", " debug", "x.go:5:6: string redeclares the predeclared string, which the generated code uses; rename it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rt := strings.TrimSpace(tc.imports)
+			if rt == "" {
+				rt = "selfref"
+			}
+			src := "package p\n\nimport " + tc.imports + "\"github.com/cellar-go/cellar/selfref\"\n\n" + tc.decl + "\n" + fmt.Sprintf(bundle, tc.opts, rt)
+			_, err := Generate("x.go", []byte(src))
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("err = %v\nwant %s\ninput:\n%s", err, tc.want, src)
+			}
+		})
+	}
+
+	// An import name that hides a predeclared name, where the generated
+	// file imports it too (a field type uses it).
+	src := "package p\n\nimport (\n\terror \"strings\"\n\n\t\"github.com/cellar-go/cellar/selfref\"\n)\n" + fmt.Sprintf(bundle, "", "selfref") + "\nvar _ *error.Builder\n"
+	src = strings.Replace(src, "\tb    int\n", "\tb    *error.Builder\n", 1)
+	want := "x.go:4:2: the import name error hides the predeclared error, which the generated code uses; import the package under another name"
+	if _, err := Generate("x.go", []byte(src)); err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s\ninput:\n%s", err, want, src)
+	}
+
+	// What the generated code does not use may be redeclared: string
+	// appears only in String, generated with the debug option.
+	src = "package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\ntype string int\n" + fmt.Sprintf(bundle, "", "selfref")
+	if _, err := Generate("x.go", []byte(src)); err != nil {
+		t.Errorf("type string without debug: %v", err)
+	}
+}
+
+// TestFieldTypesInBodies checks that the names a field type refers to may
+// be those that generated functions declare, since no field type is
+// written where they are in scope (the last field's type was once written
+// in the bodies of MaybeRent and TryRent).
+func TestFieldTypesInBodies(t *testing.T) {
+	for _, typ := range []string{"*fn.Builder", "s.Reader", "*rentOK", "rentErr", "[]field", "map[err]b"} {
+		src := "package p\n\nimport (\n\ts \"io\"\n\tfn \"strings\"\n\n\t\"github.com/cellar-go/cellar/selfref\"\n)\n\ntype (\n\trentOK  int\n\trentErr = string\n\tfield   int\n\terr     int\n\tb       int\n)\n\n//selfref:generate debug\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tz    " + typ + "\n}\n"
+		out, err := Generate("x.go", []byte(src))
+		if err != nil {
+			t.Errorf("%s: %v", typ, err)
+			continue
+		}
+		if !strings.Contains(string(out), "rentOK = fn(&s.z)") {
+			t.Errorf("%s: MaybeRent does not reach the field through s:\n%s", typ, out)
+		}
+		typeCheck(t, "x.go", src, out)
 	}
 }

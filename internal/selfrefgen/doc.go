@@ -36,7 +36,7 @@
 // # Rules
 //
 // Every input that compiles either generates code that compiles with it
-// (but see Caveats), or is rejected with errors reported as
+// and passes go vet (but see Caveats), or is rejected with errors reported as
 // file:line:column: message ([*PosError]), for example:
 //
 //	store.go:12:2: field tx borrows db, which is declared after it
@@ -47,7 +47,8 @@
 // needs at least two fields besides its Lifecycle.
 //
 // The rules of Go's syntax and of the generated code: the marked
-// declaration is a struct type, not a type alias, and not named _. It has
+// declaration is a package-level struct type (a type declared in a
+// function cannot have methods), not a type alias, and not named _. It has
 // exactly one selfref.Lifecycle field, named (not _) and without a tag.
 // Its other fields are named, not embedded or blank, unexported, and
 // declared once. No name of the struct, its type parameters or its fields
@@ -77,6 +78,26 @@
 // type parameter or struct that gives rise to the name:
 //
 //	x.go:9:2: the generated method WithAMut of S is declared twice (for field a and field aMut); rename one of them
+//
+// The generated file imports context and selfref, and the packages that
+// the field types use: no package-level declaration of the input may have
+// one of their names (var context = 1 is rejected, as is var selfref = 2
+// in a file that imports the runtime as sr). Nor may the input redeclare,
+// at package level or as an import name that the generated file takes
+// over, a predeclared identifier that the generated code uses, such as
+// error, bool, any, string, nil or false. No field type is written inside
+// a generated function body, so a field type may use names that the
+// generated functions declare, such as fn, s or rentOK.
+//
+// Locks: a field that holds a lock by value (a sync.Mutex, WaitGroup,
+// Once or another type of sync or sync/atomic that go vet's copylocks
+// check protects, a bundle of the runtime or of the file such as
+// selfref.Cell, or a type of the file that holds one or whose pointer
+// has Lock and Unlock methods) is rejected where the generated code
+// would copy it: as a head or a field with an empty tag, which the
+// constructors take by value, or as a viewable field under the debug
+// option, which String copies. Hold it by pointer. A built field may
+// hold one, since it is only assigned its builder's result.
 //
 // The field types must name their packages as described under Caveats.
 //
@@ -122,7 +143,11 @@
 // packages.
 // Names declared in the other files of the package are not seen: a clash
 // with one of them is left to the compiler, which reports it in the
-// generated file.
+// generated file. For the same reason, whether a field type holds a lock
+// is told from its syntax: a type of another package holds one only if
+// it is one of those listed above, and a type declared in another file
+// of the package is not looked into; go vet reports the copies of the
+// others in the generated file.
 // Rental's map_suffix is not generated: a generated bundle keeps its
 // fields inline, so a bundle of another type cannot take them over
 // without moving them; [selfref.MapDependent] provides it for a Cell.

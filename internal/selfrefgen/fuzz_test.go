@@ -70,8 +70,8 @@ var (
 	fuzzTrickyTParams = [][]string{{"b any"}, {"context any"}, {"P *int,"}, {"error any"}, {"s any"}, {"a any"}, {"any any"}, {"T interface{ ~int | ~string }"}}
 	fuzzFields        = []string{"a", "c", "d", "e", "g", "h", "x", "y", "value", "k"}
 	fuzzTrickyFields  = []string{"b", "s", "xBuilder", "aMut", "mut", "ctx", "context", "fn", "err", "build", "rent", "with", "heads", "fields", "selfref", "io", "string", "ǆ", "ǅ", "_x", "sBuilder", "tryBuild", "doc", "t", "close", "p"}
-	fuzzTypes         = []string{"int", "string", "*int", "[]byte", "map[string]int", "io.Reader", "*strings.Builder", "func() int", "chan int", "struct{ n int }", "error", "any", "[2]int", "*io.PipeReader"}
-	fuzzExtras        = []string{"func NewS() {}", "type SFields int", "var sBuilder int", "const fields = 1", "type K int", "func newDoc() {}", "var s, b = 1, 2", "type TryNewT struct{}", "func (s *S) With() {}", "func (d *Doc) Close() error { return nil }"}
+	fuzzTypes         = []string{"int", "string", "*int", "[]byte", "map[string]int", "io.Reader", "*strings.Builder", "func() int", "chan int", "struct{ n int }", "error", "any", "[2]int", "*io.PipeReader", "*fn.Builder", "s.Reader", "sync.Mutex", "*sync.Mutex", "[2]sync.WaitGroup", "[]sync.Mutex", "struct{ mu sync.RWMutex }", "selfref.Cell[int, int]"}
+	fuzzExtras        = []string{"func NewS() {}", "type SFields int", "var sBuilder int", "const fields = 1", "type K int", "func newDoc() {}", "var s, b = 1, 2", "type TryNewT struct{}", "func (s *S) With() {}", "func (d *Doc) Close() error { return nil }", "var context = 1", "type error struct{}", "var nil = 1", "type any = int", "type string int", "const false = 1", "type rentOK int", "func local() {\n\t//selfref:generate\n\ttype L struct{}\n\t_ = L{}\n}"}
 )
 
 // build returns the file name and the source.
@@ -89,7 +89,9 @@ func (in *fuzzInput) build() (filename, src string) {
 	if in.rare(4) {
 		rt = in.choose(fuzzRuntime...)
 	}
-	fmt.Fprintf(w, "import (\n\t\"io\"\n\t\"strings\"\n\n\t%s%q\n)\n\nvar (\n\t_ io.Reader\n\t_ strings.Builder\n)\n", rt, RuntimePath)
+	// The packages are also imported as fn and s, names that the
+	// generated functions declare.
+	fmt.Fprintf(w, "import (\n\t\"io\"\n\ts \"io\"\n\t\"strings\"\n\tfn \"strings\"\n\t\"sync\"\n\n\t%s%q\n)\n\nvar (\n\t_ io.Reader\n\t_ s.Reader\n\t_ strings.Builder\n\t_ fn.Builder\n\t_ sync.Mutex\n)\n", rt, RuntimePath)
 	lifeType := strings.TrimSpace(rt)
 	if lifeType == "" {
 		lifeType = "selfref"
@@ -273,7 +275,7 @@ func runtimeImporter() (types.Importer, error) {
 			typesImporterErr = err
 			return
 		}
-		out, err := exec.Command(gobin, "list", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}", RuntimePath, "io", "strings", "context").Output()
+		out, err := exec.Command(gobin, "list", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}", RuntimePath, "io", "strings", "sync", "sync/atomic", "context").Output()
 		if err != nil {
 			typesImporterErr = fmt.Errorf("go list -export: %v (does the runtime package build?)", err)
 			return
@@ -390,8 +392,8 @@ func moduleRoot(t *testing.T) string {
 	}
 }
 
-// TestGeneratedCodeCompilesAndVets generates code for the accepted
-// inputs of acceptedInputs, the seed corpus of FuzzGenerate and a fixed
+// TestGeneratedCodeCompilesAndVets generates code for the inputs of
+// acceptedInputs and rejectedInputs, the seed corpus of FuzzGenerate and a fixed
 // number of random structured inputs, checks that each rejection is
 // positioned, and runs go vet, which compiles, over all the accepted ones
 // at once, in a module that uses this one through a replace directive.
@@ -420,6 +422,9 @@ func TestGeneratedCodeCompilesAndVets(t *testing.T) {
 	for i, src := range acceptedInputs {
 		cases = append(cases, tcase{fmt.Sprintf("accepted%d", i), "x.go", src})
 	}
+	for i, src := range rejectedInputs {
+		cases = append(cases, tcase{fmt.Sprintf("rejected%d", i), "x.go", src})
+	}
 	var inputs [][]byte
 	inputs = append(inputs, fixedFuzzSeeds...)
 	inputs = append(inputs, readSeedCorpus(t, "FuzzGenerate")...)
@@ -441,6 +446,7 @@ func TestGeneratedCodeCompilesAndVets(t *testing.T) {
 	}
 	generated, rejected := 0, 0
 	var clashes []string
+	var vetOnly []tcase
 	for _, c := range cases {
 		if err := checkTypes(c.filename, c.src, "", nil); err != nil {
 			if strings.HasPrefix(c.name, "accepted") {
@@ -456,19 +462,32 @@ func TestGeneratedCodeCompilesAndVets(t *testing.T) {
 			}
 			checkRejection(t, c.src, err)
 			rejected++
-			// What only the name check rejects must not compile (where
-			// go vet sees it).
+			// What only the checks of the generated code reject must
+			// not compile or pass go vet (where go vet sees it).
+			// Those that compile go apart, since go vet does not analyse
+			// the packages beside one that does not compile.
 			if out, err := generate(c.filename, []byte(c.src), false); err == nil && buildsHere(c.filename, c.src) {
-				writePackage(t, filepath.Join(mod, "clash", c.name), c.filename, c.src, out)
-				clashes = append(clashes, c.name)
+				if checkTypes(c.filename, c.src, OutputName(c.filename), out) == nil {
+					writePackage(t, filepath.Join(mod, "vetonly", c.name), c.filename, c.src, out)
+					vetOnly = append(vetOnly, c)
+				} else {
+					writePackage(t, filepath.Join(mod, "clash", c.name), c.filename, c.src, out)
+					clashes = append(clashes, c.name)
+				}
+			} else if strings.HasPrefix(c.name, "rejected") {
+				t.Errorf("%s is rejected without the checks of the generated code: %v", c.name, err)
 			}
+			continue
+		}
+		if strings.HasPrefix(c.name, "rejected") {
+			t.Errorf("%s was accepted:\n%s", c.name, c.src)
 			continue
 		}
 		generated++
 		writePackage(t, filepath.Join(mod, "ok", c.name), c.filename, c.src, out)
 	}
-	t.Logf("%d inputs generated code, %d were rejected, %d of them for clashing names", generated, rejected, len(clashes))
-	if generated == 0 || len(clashes) == 0 {
+	t.Logf("%d inputs generated code, %d were rejected, %d of them by the checks of the generated code (%d of those for go vet alone)", generated, rejected, len(clashes)+len(vetOnly), len(vetOnly))
+	if generated == 0 || len(clashes) == 0 || len(vetOnly) == 0 {
 		t.Fatal("too few cases")
 	}
 	inputOf := func(name string) string {
@@ -495,7 +514,17 @@ func TestGeneratedCodeCompilesAndVets(t *testing.T) {
 	out, _ := goVet("clash")
 	for _, name := range clashes {
 		if !regexp.MustCompile(`(?m)^# selfrefgentest/clash/` + name + `( \[.*\])?$`).MatchString(out) {
-			t.Errorf("%s was rejected for clashing names, but compiles without the check: %s", name, inputOf(name))
+			t.Errorf("%s was rejected by the checks of the generated code, but compiles without them: %s", name, inputOf(name))
+		}
+	}
+	if len(vetOnly) > 0 {
+		out, _ := goVet("vetonly")
+		for _, c := range vetOnly {
+			// go vet reports a package that compiles by its findings
+			// alone, named by their paths.
+			if !strings.Contains(out, "\n"+c.name+"/"+OutputName(c.filename)+":") && !strings.HasPrefix(out, c.name+"/"+OutputName(c.filename)+":") {
+				t.Errorf("%s was rejected by the checks of the generated code, but passes go vet without them: %s", c.name, inputOf(c.name))
+			}
 		}
 	}
 }
@@ -542,4 +571,41 @@ var acceptedInputs = []string{
 	// A build constraint and names that other declarations of the file
 	// leave free.
 	"//go:build !plan9\n\npackage p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\nvar fields, s, b = 1, 2, 3\n\n//selfref:generate pub_extras\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    *int `borrows:\"a\" `\n}\n\nfunc (s *S) Other() {}\n",
+	// Last fields whose types use names that the generated functions
+	// declare (fn, s, rentOK, rentErr), as packages and as types.
+	"package p\n\nimport (\n\ts \"io\"\n\tfn \"strings\"\n\n\t\"github.com/cellar-go/cellar/selfref\"\n)\n\ntype (\n\trentOK  int\n\trentErr = string\n)\n\n//selfref:generate debug\ntype A struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tz    *fn.Builder\n}\n\n//selfref:generate\ntype B struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tz    s.Reader `borrows:\"a\"`\n}\n\n//selfref:generate\ntype C struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    map[rentOK]*rentErr `borrows:\"mut a\"`\n}\n",
+	// Locks held where the generated code does not copy them: by
+	// pointer, in a slice or map, as a built field's value, or as a type
+	// parameter. A predeclared name that only debug's String uses.
+	"package p\n\nimport (\n\t\"sync\"\n\n\t\"github.com/cellar-go/cellar/selfref\"\n)\n\ntype string int\n\n//selfref:generate\ntype S[T any] struct {\n\tlife selfref.Lifecycle\n\tmu   *sync.Mutex\n\tmus  []sync.Mutex\n\tm    map[int]sync.WaitGroup\n\tt    T\n\tbuilt sync.Mutex `borrows:\"mu\"`\n\tcell  selfref.Cell[int, int] `borrows:\"mus\"`\n}\n",
+	// A type inside a function, not marked, beside a marked one.
+	"package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\nfunc f() {\n\t// L is local.\n\ttype L struct{}\n\t_ = L{}\n}\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    int\n}\n",
+}
+
+// rejectedInputs are inputs that compile alone and that only the checks
+// of the generated code reject: generated without them, the code fails to
+// compile or go vet.
+var rejectedInputs = []string{
+	// Package-level names of the packages that the generated file
+	// imports.
+	"package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\nvar context = 1\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    int\n}\n",
+	"package p\n\nimport sr \"github.com/cellar-go/cellar/selfref\"\n\nvar selfref = 2\n\n//selfref:generate\ntype S struct {\n\tlife sr.Lifecycle\n\ta    int\n\tb    int\n}\n",
+	"package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\nfunc context() {}\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    int\n}\n",
+	// Predeclared names that the generated code uses, redeclared.
+	"package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\ntype error struct{}\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    int\n}\n",
+	"package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\ntype bool int\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    int\n}\n",
+	"package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\ntype any = int\n\n//selfref:generate debug\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    int\n}\n",
+	"package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\ntype string int\n\n//selfref:generate debug\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    int\n}\n",
+	"package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\nvar nil = 1\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    int\n}\n",
+	"package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\nconst false = 1\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    int\n}\n",
+	"package p\n\nimport (\n\terror \"strings\"\n\n\t\"github.com/cellar-go/cellar/selfref\"\n)\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    *error.Builder\n}\n",
+	// Fields that hold a lock by value, where the generated code copies
+	// them.
+	"package p\n\nimport (\n\t\"sync\"\n\n\t\"github.com/cellar-go/cellar/selfref\"\n)\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\tmu   sync.Mutex\n\tb    *int `borrows:\"mu\"`\n}\n",
+	"package p\n\nimport (\n\t\"sync\"\n\n\t\"github.com/cellar-go/cellar/selfref\"\n)\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\twg   [2]sync.WaitGroup `borrows:\"\"`\n}\n",
+	"package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tcell selfref.Cell[int, int]\n}\n",
+	"package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\n//selfref:generate\ntype Inner struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tb    int\n}\n\n//selfref:generate\ntype Outer struct {\n\tlife  selfref.Lifecycle\n\tinner Inner\n\tb     int\n}\n",
+	"package p\n\nimport (\n\t\"sync/atomic\"\n\n\t\"github.com/cellar-go/cellar/selfref\"\n)\n\ntype box[T any] struct{ v T }\n\ntype counter struct{ n box[atomic.Int64] }\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\tc    counter\n\tb    int\n}\n",
+	"package p\n\nimport \"github.com/cellar-go/cellar/selfref\"\n\ntype noCopy struct{}\n\nfunc (*noCopy) Lock()   {}\nfunc (*noCopy) Unlock() {}\n\n//selfref:generate\ntype S struct {\n\tlife selfref.Lifecycle\n\tnc   struct{ _ noCopy }\n\tb    int\n}\n",
+	"package p\n\nimport (\n\t\"sync\"\n\n\t\"github.com/cellar-go/cellar/selfref\"\n)\n\n//selfref:generate debug\ntype S struct {\n\tlife selfref.Lifecycle\n\ta    int\n\tmu   sync.RWMutex `borrows:\"a\"`\n}\n",
 }

@@ -44,9 +44,10 @@ func Generate(filename string, src []byte) ([]byte, error) {
 	return generate(filename, src, true)
 }
 
-// generate is Generate, with the check for clashing names if collisions
-// is set: tests turn it off to show that what it rejects does not compile.
-func generate(filename string, src []byte, collisions bool) ([]byte, error) {
+// generate is Generate, with the checks made on what would be generated
+// (clashing names, copied locks) if checks is set: tests turn them off to
+// show that what they reject does not compile or pass go vet.
+func generate(filename string, src []byte, checks bool) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
@@ -74,8 +75,9 @@ func generate(filename string, src []byte, collisions bool) ([]byte, error) {
 		}
 		gens = append(gens, g)
 	}
-	if collisions {
+	if checks {
 		checkCollisions(fset, f, gens, &errs)
+		checkLocks(f, bundles, &errs)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

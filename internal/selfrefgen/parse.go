@@ -175,31 +175,62 @@ func findBundles(fset *token.FileSet, f *ast.File, errs *errorList) []*bundle {
 			}
 		}
 	}
+	// A type declared in a function cannot have methods.
+	ast.Inspect(f, func(n ast.Node) bool {
+		ds, ok := n.(*ast.DeclStmt)
+		if !ok {
+			return true
+		}
+		gd, ok := ds.Decl.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			return true
+		}
+		for _, spec := range gd.Specs {
+			ts := spec.(*ast.TypeSpec)
+			doc := ts.Doc
+			if doc == nil && len(gd.Specs) == 1 {
+				doc = gd.Doc
+			}
+			if c := directiveComment(doc); c != nil {
+				errs.add(fset.Position(c.Pos()), "%s is declared inside a function: only package-level types can be generated, since only they can have methods", ts.Name.Name)
+			}
+		}
+		return true
+	})
 	return out
+}
+
+// directiveComment returns the line of doc that holds the directive, or
+// nil.
+func directiveComment(doc *ast.CommentGroup) *ast.Comment {
+	if doc == nil {
+		return nil
+	}
+	for _, c := range doc.List {
+		rest, ok := strings.CutPrefix(c.Text, Directive)
+		if ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t') {
+			return c
+		}
+	}
+	return nil
 }
 
 // directive reports whether doc holds the directive, and its options.
 func directive(fset *token.FileSet, doc *ast.CommentGroup, errs *errorList) (options, bool) {
 	var opts options
-	if doc == nil {
+	c := directiveComment(doc)
+	if c == nil {
 		return opts, false
 	}
-	for _, c := range doc.List {
-		rest, ok := strings.CutPrefix(c.Text, Directive)
-		if !ok || rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+	for _, o := range strings.Fields(strings.TrimPrefix(c.Text, Directive)) {
+		set, ok := knownOptions[o]
+		if !ok {
+			errs.add(fset.Position(c.Pos()), "unknown %s option %q (known: debug, no_doc, pub_extras)", Directive, o)
 			continue
 		}
-		for _, o := range strings.Fields(rest) {
-			set, ok := knownOptions[o]
-			if !ok {
-				errs.add(fset.Position(c.Pos()), "unknown %s option %q (known: debug, no_doc, pub_extras)", Directive, o)
-				continue
-			}
-			set(&opts)
-		}
-		return opts, true
+		set(&opts)
 	}
-	return opts, false
+	return opts, true
 }
 
 func parseBundle(fset *token.FileSet, ts *ast.TypeSpec, st *ast.StructType, im imports, opts options, errs *errorList) *bundle {

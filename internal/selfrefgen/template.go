@@ -5,7 +5,12 @@ import (
 	"text/template"
 )
 
-// fileTemplate produces one generated file, before gofmt.
+// fileTemplate produces one generated file, before gofmt. No field type
+// or constraint of the input is written inside a function body, where the
+// receiver, parameters and locals of the generated function are in scope
+// and could hide the names that it refers to: the bodies of MaybeRent and
+// TryRent, say, reach the last field through s rather than through a
+// parameter of its type.
 var fileTemplate = template.Must(template.New("file").Funcs(template.FuncMap{
 	// doc returns the doc comment of a declaration, or nothing under no_doc.
 	"doc": func(on bool, format string, args ...any) string {
@@ -255,14 +260,14 @@ func (s *{{.T}}) {{.RentAllMut}}(fn func(fields {{.FieldsType}}{{.TA}})) error {
 {{doc .Doc "%s lends the last field, %s, to fn in a shared view and reports what fn reports, or false without calling fn when the view cannot begin (s is closed; rental's maybe_rent)." .MaybeRent .Suffix.Name -}}
 func (s *{{.T}}) {{.MaybeRent}}(fn func({{.Suffix.Name}} *{{.Suffix.Type}}) bool) bool {
 	rentOK := false
-	_ = selfref.Shared(&s.{{.Life}}, &s.{{.Suffix.Name}}, func(field *{{.Suffix.Type}}) { rentOK = fn(field) })
+	_ = selfref.Shared(&s.{{.Life}}, struct{}{}, func(struct{}) { rentOK = fn(&s.{{.Suffix.Name}}) })
 	return rentOK
 }
 
 {{doc .Doc "%s lends the last field, %s, to fn in a shared view and returns fn's error, or the reason s cannot be used, without calling fn (rental's try_rent)." .TryRent .Suffix.Name -}}
 func (s *{{.T}}) {{.TryRent}}(fn func({{.Suffix.Name}} *{{.Suffix.Type}}) error) error {
 	var rentErr error
-	if err := selfref.Shared(&s.{{.Life}}, &s.{{.Suffix.Name}}, func(field *{{.Suffix.Type}}) { rentErr = fn(field) }); err != nil {
+	if err := selfref.Shared(&s.{{.Life}}, struct{}{}, func(struct{}) { rentErr = fn(&s.{{.Suffix.Name}}) }); err != nil {
 		return err
 	}
 	return rentErr

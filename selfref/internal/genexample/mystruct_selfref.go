@@ -318,7 +318,7 @@ func (s *MyStruct) RentAllMut(fn func(fields MyStructFields)) error {
 // begin (s is closed; rental's maybe_rent).
 func (s *MyStruct) MaybeRent(fn func(floatReference **float32) bool) bool {
 	rentOK := false
-	_ = selfref.Shared(&s.life, &s.floatReference, func(field **float32) { rentOK = fn(field) })
+	_ = selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentOK = fn(&s.floatReference) })
 	return rentOK
 }
 
@@ -327,7 +327,7 @@ func (s *MyStruct) MaybeRent(fn func(floatReference **float32) bool) bool {
 // (rental's try_rent).
 func (s *MyStruct) TryRent(fn func(floatReference **float32) error) error {
 	var rentErr error
-	if err := selfref.Shared(&s.life, &s.floatReference, func(field **float32) { rentErr = fn(field) }); err != nil {
+	if err := selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentErr = fn(&s.floatReference) }); err != nil {
 		return err
 	}
 	return rentErr
@@ -587,7 +587,7 @@ func (s *Pair[T, V]) RentAllMut(fn func(fields PairFields[T, V])) error {
 // is closed; rental's maybe_rent).
 func (s *Pair[T, V]) MaybeRent(fn func(view *V) bool) bool {
 	rentOK := false
-	_ = selfref.Shared(&s.life, &s.view, func(field *V) { rentOK = fn(field) })
+	_ = selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentOK = fn(&s.view) })
 	return rentOK
 }
 
@@ -596,7 +596,7 @@ func (s *Pair[T, V]) MaybeRent(fn func(view *V) bool) bool {
 // try_rent).
 func (s *Pair[T, V]) TryRent(fn func(view *V) error) error {
 	var rentErr error
-	if err := selfref.Shared(&s.life, &s.view, func(field *V) { rentErr = fn(field) }); err != nil {
+	if err := selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentErr = fn(&s.view) }); err != nil {
 		return err
 	}
 	return rentErr
@@ -896,7 +896,7 @@ func (s *pending) rentAllMut(fn func(fields pendingFields)) error {
 // begin (s is closed; rental's maybe_rent).
 func (s *pending) maybeRent(fn func(problem **string) bool) bool {
 	rentOK := false
-	_ = selfref.Shared(&s.life, &s.problem, func(field **string) { rentOK = fn(field) })
+	_ = selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentOK = fn(&s.problem) })
 	return rentOK
 }
 
@@ -905,7 +905,7 @@ func (s *pending) maybeRent(fn func(problem **string) bool) bool {
 // try_rent).
 func (s *pending) tryRent(fn func(problem **string) error) error {
 	var rentErr error
-	if err := selfref.Shared(&s.life, &s.problem, func(field **string) { rentErr = fn(field) }); err != nil {
+	if err := selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentErr = fn(&s.problem) }); err != nil {
 		return err
 	}
 	return rentErr

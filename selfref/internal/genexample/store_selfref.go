@@ -295,7 +295,7 @@ func (s *Store) RentAllMut(fn func(fields StoreFields)) error {
 // is closed; rental's maybe_rent).
 func (s *Store) MaybeRent(fn func(stmt **Stmt) bool) bool {
 	rentOK := false
-	_ = selfref.Shared(&s.life, &s.stmt, func(field **Stmt) { rentOK = fn(field) })
+	_ = selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentOK = fn(&s.stmt) })
 	return rentOK
 }
 
@@ -304,7 +304,7 @@ func (s *Store) MaybeRent(fn func(stmt **Stmt) bool) bool {
 // try_rent).
 func (s *Store) TryRent(fn func(stmt **Stmt) error) error {
 	var rentErr error
-	if err := selfref.Shared(&s.life, &s.stmt, func(field **Stmt) { rentErr = fn(field) }); err != nil {
+	if err := selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentErr = fn(&s.stmt) }); err != nil {
 		return err
 	}
 	return rentErr
@@ -573,7 +573,7 @@ func (s *Session) RentAllMut(fn func(fields SessionFields)) error {
 // is closed; rental's maybe_rent).
 func (s *Session) MaybeRent(fn func(cursor **Cursor) bool) bool {
 	rentOK := false
-	_ = selfref.Shared(&s.life, &s.cursor, func(field **Cursor) { rentOK = fn(field) })
+	_ = selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentOK = fn(&s.cursor) })
 	return rentOK
 }
 
@@ -582,7 +582,7 @@ func (s *Session) MaybeRent(fn func(cursor **Cursor) bool) bool {
 // try_rent).
 func (s *Session) TryRent(fn func(cursor **Cursor) error) error {
 	var rentErr error
-	if err := selfref.Shared(&s.life, &s.cursor, func(field **Cursor) { rentErr = fn(field) }); err != nil {
+	if err := selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentErr = fn(&s.cursor) }); err != nil {
 		return err
 	}
 	return rentErr

@@ -317,7 +317,7 @@ func (s *Scan[R]) RentAllMut(fn func(fields ScanFields[R])) error {
 // is closed; rental's maybe_rent).
 func (s *Scan[R]) MaybeRent(fn func(last *map[string]io.Reader) bool) bool {
 	rentOK := false
-	_ = selfref.Shared(&s.life, &s.last, func(field *map[string]io.Reader) { rentOK = fn(field) })
+	_ = selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentOK = fn(&s.last) })
 	return rentOK
 }
 
@@ -326,7 +326,7 @@ func (s *Scan[R]) MaybeRent(fn func(last *map[string]io.Reader) bool) bool {
 // try_rent).
 func (s *Scan[R]) TryRent(fn func(last *map[string]io.Reader) error) error {
 	var rentErr error
-	if err := selfref.Shared(&s.life, &s.last, func(field *map[string]io.Reader) { rentErr = fn(field) }); err != nil {
+	if err := selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentErr = fn(&s.last) }); err != nil {
 		return err
 	}
 	return rentErr

@@ -177,13 +177,13 @@ func (s *Buffer) RentAllMut(fn func(fields BufferFields)) error {
 
 func (s *Buffer) MaybeRent(fn func(window *[]byte) bool) bool {
 	rentOK := false
-	_ = selfref.Shared(&s.life, &s.window, func(field *[]byte) { rentOK = fn(field) })
+	_ = selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentOK = fn(&s.window) })
 	return rentOK
 }
 
 func (s *Buffer) TryRent(fn func(window *[]byte) error) error {
 	var rentErr error
-	if err := selfref.Shared(&s.life, &s.window, func(field *[]byte) { rentErr = fn(field) }); err != nil {
+	if err := selfref.Shared(&s.life, struct{}{}, func(struct{}) { rentErr = fn(&s.window) }); err != nil {
 		return err
 	}
 	return rentErr

@@ -351,7 +351,7 @@ func (s *Doc) rentAllMut(fn func(fields docFields)) error {
 // is closed; rental's maybe_rent).
 func (s *Doc) maybeRent(fn func(note **string) bool) bool {
 	rentOK := false
-	_ = selfref.Shared(&s.state, &s.note, func(field **string) { rentOK = fn(field) })
+	_ = selfref.Shared(&s.state, struct{}{}, func(struct{}) { rentOK = fn(&s.note) })
 	return rentOK
 }
 
@@ -360,7 +360,7 @@ func (s *Doc) maybeRent(fn func(note **string) bool) bool {
 // try_rent).
 func (s *Doc) tryRent(fn func(note **string) error) error {
 	var rentErr error
-	if err := selfref.Shared(&s.state, &s.note, func(field **string) { rentErr = fn(field) }); err != nil {
+	if err := selfref.Shared(&s.state, struct{}{}, func(struct{}) { rentErr = fn(&s.note) }); err != nil {
 		return err
 	}
 	return rentErr

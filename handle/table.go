@@ -442,6 +442,12 @@ const writerBusy = 1
 
 // Lock takes the table's lock and returns a [KeyedWriter] that holds it.
 // Reads are not blocked; other writers wait until [KeyedWriter.Unlock].
+// The lock is not reentrant: while a goroutine holds a KeyedWriter, its
+// own calls of the table's writing methods ([KeyedTable.Insert],
+// [KeyedTable.Delete], [KeyedTable.Retain], [KeyedTable.Clear], and
+// [KeyedTable.Unpin] when it completes a pending deletion) wait for the
+// lock forever, as with a [sync.Mutex]; write through the KeyedWriter
+// instead.
 func (t *KeyedTable[K, T]) Lock() KeyedWriter[K, T] {
 	t.mu.Lock()
 	// No Writer is valid and none is busy (the last Unlock made sure of

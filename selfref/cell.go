@@ -31,8 +31,37 @@ type Cell[O, D any] struct {
 	refs  atomic.Pointer[sharers] // set by Clone: the cells sharing owner
 }
 
-// sharers counts the open cells that share an owner.
+// sharers counts the open cells that share an owner; IntoOwner sets the
+// count from 1 to 0, after which no clone can join.
 type sharers struct{ n atomic.Int64 }
+
+// sharers returns the count of the cells sharing c's owner, made on first
+// use with c as the only one.
+func (c *Cell[O, D]) sharers() *sharers {
+	if r := c.refs.Load(); r != nil {
+		return r
+	}
+	r := new(sharers)
+	r.n.Store(1)
+	if !c.refs.CompareAndSwap(nil, r) {
+		r = c.refs.Load()
+	}
+	return r
+}
+
+// join counts one more cell sharing the owner, unless IntoOwner has
+// taken it (the count is 0).
+func (r *sharers) join() bool {
+	for {
+		n := r.n.Load()
+		if n <= 0 {
+			return false
+		}
+		if r.n.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
 
 // New builds a [Cell] from owner and the dependent build returns. build
 // receives a pointer to the Cell's copy of owner, which stays valid, at the
@@ -196,12 +225,18 @@ func (c *Cell[O, D]) Close() error {
 // IntoOwner ends the Cell without closing its owner: it closes the
 // dependent and returns the owner. The error joins the error of closing
 // the dependent (the owner is returned even then); or it is [ErrClosed],
-// [ErrHeld], [ErrShared] or [ErrInView], and the owner is the zero value.
-// An owner that is a head held by c (see [NewSub]) is released.
+// [ErrHeld], [ErrInView], or [ErrShared] while a clone ([Cell.Clone])
+// shares the owner or is being made, and the owner is the zero value and c
+// is unchanged. An owner that is a head held by c (see [NewSub]) is
+// released, even if the dependent's Close panics (the panic continues,
+// and the head is left open).
 func (c *Cell[O, D]) IntoOwner() (O, error) {
 	var zo O
 	err := c.life.beginClose(false, func() error {
-		if r := c.refs.Load(); r != nil && r.n.Load() > 1 {
+		// Taking the count from 1 to 0 stops clones joining: a Clone
+		// counts itself before it builds, so one that this misses
+		// fails instead.
+		if !c.sharers().n.CompareAndSwap(1, 0) {
 			return ErrShared
 		}
 		return nil
@@ -210,15 +245,18 @@ func (c *Cell[O, D]) IntoOwner() (O, error) {
 		return zo, err
 	}
 	defer c.life.end()
-	cl := closing{by: c.owner}
-	closeField(&cl, "dependent", &c.dep)
 	storage := c.owner
-	owner := *c.owner
-	c.owner = nil
-	if h := lifecycleOf(owner); h != nil {
-		h.unhold(storage)
-	}
-	return owner, cl.err()
+	defer func() {
+		// Release a held head on every path, a panicking dependent's
+		// Close included.
+		if h := lifecycleOf(*storage); h != nil {
+			h.unhold(storage)
+		}
+		c.owner = nil
+	}()
+	cl := closing{by: storage}
+	closeField(&cl, "dependent", &c.dep)
+	return *storage, cl.err()
 }
 
 // Clone returns a new Cell that shares c's owner (rental's clone, for a
@@ -226,24 +264,38 @@ func (c *Cell[O, D]) IntoOwner() (O, error) {
 // shared owner and c's dependent. The owner is closed when the last Cell
 // sharing it is closed; each Cell closes its own dependent. cloneDep runs
 // in a shared view of c. If cloneDep panics, the panic continues and
-// nothing changes.
+// nothing changes. Clone returns [ErrClosed] once Close or IntoOwner of c
+// has begun. A clone of a Cell that holds a head (see [NewSub]) holds it
+// too: the last of them closes it, and every one's Close checks it, so
+// inside a view of the head each returns [ErrInView].
 func (c *Cell[O, D]) Clone(cloneDep func(owner *O, dep *D) D) (*Cell[O, D], error) {
 	var n *Cell[O, D]
+	joined := true
 	err := Shared(&c.life, c, func(c *Cell[O, D]) {
-		dep := cloneDep(c.owner, &c.dep)
-		n = &Cell[O, D]{owner: c.owner, dep: dep}
-		r := c.refs.Load()
-		if r == nil {
-			r = new(sharers)
-			r.n.Store(1)
-			if !c.refs.CompareAndSwap(nil, r) {
-				r = c.refs.Load()
-			}
+		// Count the clone before building it, so that an IntoOwner
+		// either sees it (ErrShared) or stops it here.
+		r := c.sharers()
+		if joined = r.join(); !joined {
+			return
 		}
-		r.n.Add(1)
+		built := false
+		defer func() {
+			if !built { // cloneDep panicked: c still counts, so this is not the last
+				r.n.Add(-1)
+			}
+		}()
+		dep := cloneDep(c.owner, &c.dep)
+		built = true
+		n = &Cell[O, D]{owner: c.owner, dep: dep}
 		n.refs.Store(r)
+		// The clone holds c's heads too: the last Cell sharing the
+		// owner closes them, and must check them first as c would.
+		n.life.held = c.life.held
 		n.life.markOpen("selfref.Cell")
 	})
+	if err == nil && !joined {
+		err = ErrClosed // IntoOwner has begun
+	}
 	return n, err
 }
 
@@ -289,9 +341,12 @@ func MapDependent[O, D, E any](c *Cell[O, D], f func(dep D) E) (*Cell[O, E], err
 // and Mut methods return [ErrHeld]. Closing the new Cell closes its
 // dependent, then head (head's dependent, then head's owner); inside a
 // view, that Close returns [ErrInView], closing nothing, if closing head
-// would have to wait. IntoOwner hands head back, no longer held. If build
-// panics, head is closed and the panic continues. A nil head returns
-// [ErrNotBuilt].
+// would have to wait; if head gets busy after that check (another
+// goroutine begins a view of it), the error reports head's ErrInView and
+// head is left open, no longer held. IntoOwner hands head back, no longer
+// held. If build panics, head is closed (inside a view of head, it is
+// left open and released instead) and the panic continues. A nil head
+// returns [ErrNotBuilt].
 func NewSub[A, B, D any](head *Cell[A, B], build func(owner *A, dep *B) D) (*Cell[*Cell[A, B], D], error) {
 	if head == nil {
 		return nil, fmt.Errorf("selfref: NewSub of a nil head: %w", ErrNotBuilt)

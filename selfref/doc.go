@@ -64,7 +64,9 @@
 //
 // After Close or IntoOwner, every view, borrow and consuming method
 // returns [ErrClosed], never stale data; the zero value of a bundle
-// returns [ErrNotBuilt].
+// returns [ErrNotBuilt]. A nil *Cell or *Chain3 is a programming error:
+// its methods panic; only [MapDependent], [MapTail] and [NewSub] report
+// a nil bundle, with ErrNotBuilt.
 //
 // # Concurrency
 //
@@ -105,10 +107,13 @@
 // view, the classic self-deadlock, is therefore an error and not a hang.
 // A field's Close that uses its own bundle finds it closed ([ErrClosed];
 // Close itself returns nil). The check walks the goroutine's stack, and
-// only when the operation would wait; a view that a panic or
-// runtime.Goexit has ended no longer counts, even while deferred calls
-// run on its frames. String methods never wait at all (see
-// [Lifecycle.DebugString]).
+// only when the operation would wait. A view counts until its frame has
+// left the stack: while a panic or runtime.Goexit unwinds through a view,
+// every deferred call counts as inside it, even one deferred by a function
+// that called the view (the stack does not tell which function deferred
+// a call), so such a call gets ErrInView where waiting would have been
+// safe; do that work after the function that recovers has returned.
+// String methods never wait at all (see [Lifecycle.DebugString]).
 //
 // The check knows only the calling goroutine. Work a view hands to other
 // goroutines is not inside the view: such work may take shared views of

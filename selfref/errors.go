@@ -31,8 +31,9 @@ var (
 	// of a bundle that is being viewed; it is returned before anything
 	// changes. Waiting there could wait forever (for the enclosing view
 	// itself, when both are views of one bundle), so these operations
-	// return at once. See "Views inside views" in the package
-	// documentation.
+	// return at once. A call deferred while a panic or runtime.Goexit
+	// unwinds a view counts as inside it, wherever it was deferred. See
+	// "Views inside views" in the package documentation.
 	ErrInView = errors.New("selfref: called inside a view, the operation would wait for another view or a Close of the bundle")
 	// ErrShared is returned by [Cell.IntoOwner] when the owner is shared
 	// with a clone (see [Cell.Clone]) that is still open.

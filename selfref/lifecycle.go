@@ -109,7 +109,10 @@ func (l *Lifecycle) err() error {
 type holderRef struct{ by any }
 
 // closedByHolder is the holder of a head that the bundle holding it is
-// closing: its Close may proceed, and wait (see beginClose).
+// closing: its Close is let through, with the checks of any Close (inside
+// a view it returns ErrInView rather than wait), while its exclusive
+// operations still return ErrHeld. Who calls that Close cannot be told,
+// so no caller skips a check.
 var closedByHolder any = new(byte)
 
 // heldBy returns what identifies the bundle that holds l, or nil.
@@ -326,7 +329,7 @@ func lifecycleOf(v any) *Lifecycle {
 // hold makes l the head of the bundle identified by by: until unhold, its
 // exclusive and consuming operations return [ErrHeld].
 func (l *Lifecycle) hold(by any) error {
-	if err := l.lock(false); err != nil {
+	if err := l.lock(); err != nil {
 		return err
 	}
 	defer l.mu.Unlock()
@@ -344,11 +347,9 @@ func (l *Lifecycle) unhold(by any) {
 }
 
 // rehold moves l, if the bundle identified by from holds it, to the one
-// identified by to (nil releases it).
-func (l *Lifecycle) rehold(from, to any) {
-	if l.self == l {
-		l.holder.CompareAndSwap(holderRef{from}, holderRef{to})
-	}
+// identified by to (nil releases it), and reports whether it did.
+func (l *Lifecycle) rehold(from, to any) bool {
+	return l.self == l && l.holder.CompareAndSwap(holderRef{from}, holderRef{to})
 }
 
 // closing closes fields one after the other, each closer once, and
@@ -400,10 +401,11 @@ func (c *closing) close(name string, cl io.Closer) {
 		}
 	}
 	c.seen = append(c.seen, cl)
-	if h := lifecycleOf(cl); h != nil && c.by != nil {
-		// A head held by c.by's bundle: its Close may wait (the
-		// holder checked it would not have to inside a view).
-		h.rehold(c.by, closedByHolder)
+	if h := lifecycleOf(cl); h != nil && c.by != nil && h.rehold(c.by, closedByHolder) {
+		// A head held by c.by's bundle: its Close is let through.
+		// Release it however that ends, so that a head it leaves open
+		// (ErrInView, a panic) can be closed on its own.
+		defer h.rehold(closedByHolder, nil)
 	}
 	if err := cl.Close(); err != nil {
 		c.errs = append(c.errs, fmt.Errorf("selfref: closing %s: %w", name, err))

@@ -184,7 +184,7 @@ func (v *views) wake() {
 // waits for the shared views in progress. Inside a view it does not wait,
 // and returns ErrInView instead. Every nil return is paired with one end.
 func (l *Lifecycle) begin() error {
-	if err := l.lock(false); err != nil {
+	if err := l.lock(); err != nil {
 		return err
 	}
 	if l.heldBy() != nil {
@@ -201,22 +201,26 @@ func (l *Lifecycle) begin() error {
 }
 
 // beginClose takes l for an operation that ends the bundle (Close, a
-// consuming method): it checks that l is open and not held (check adds
-// the operation's own conditions), marks it closed, so that new shared
-// views return ErrClosed at once instead of waiting, and waits for the
-// shared views in progress. Inside a view it returns ErrInView instead of
-// waiting, before changing anything; so it does, if heads (the operation
-// closes the heads l holds), when closing one would have to wait. A head closed by the bundle that held it
-// (see closing.close) waits instead: the holder checked its heads first.
-// Every nil return is paired with one end.
+// consuming method): it checks that l is open and not held (a head that
+// its holder is closing may be closed: see closing.close), marks it
+// closed, so that new shared views return ErrClosed at once instead of
+// waiting, and waits for the shared views in progress. Inside a view it
+// returns ErrInView instead of waiting, before changing anything; so it
+// does, if heads (the operation closes the heads l holds), when closing
+// one would have to wait. check adds the operation's own condition; it
+// runs last, so that nothing fails after it. Every nil return is paired
+// with one end.
 func (l *Lifecycle) beginClose(heads bool, check func() error) error {
-	byHolder := l.heldBy() == closedByHolder
-	if err := l.lock(byHolder); err != nil {
+	if err := l.lock(); err != nil {
 		return err
 	}
 	if by := l.heldBy(); by != nil && by != closedByHolder {
 		l.end()
 		return ErrHeld
+	}
+	if (l.views.busy() || heads && l.headsBusy()) && inView() {
+		l.end()
+		return ErrInView
 	}
 	if check != nil {
 		if err := check(); err != nil {
@@ -224,19 +228,14 @@ func (l *Lifecycle) beginClose(heads bool, check func() error) error {
 			return err
 		}
 	}
-	if !byHolder && (l.views.busy() || heads && l.headsBusy()) && inView() {
-		l.end()
-		return ErrInView
-	}
 	l.markClosed()
 	l.views.wait()
 	return nil
 }
 
 // lock takes mu for an exclusive operation on l, an open original. Inside
-// a view it does not wait for mu, unless mayWait, and returns ErrInView
-// instead.
-func (l *Lifecycle) lock(mayWait bool) error {
+// a view it does not wait for mu, and returns ErrInView instead.
+func (l *Lifecycle) lock() error {
 	if l.self != l {
 		return l.err()
 	}
@@ -244,7 +243,7 @@ func (l *Lifecycle) lock(mayWait bool) error {
 		return ErrClosed
 	}
 	if !l.mu.TryLock() {
-		if !mayWait && inView() {
+		if inView() {
 			return ErrInView
 		}
 		l.mu.Lock()
@@ -331,9 +330,17 @@ var (
 
 // inView reports whether the calling goroutine is inside a view, from the
 // frames of its stack: a view runner's frame below the frames of this
-// package that called inView, which are the operation about to wait, and
-// that has not ended (see ended). It walks the stack, so it is called only
-// before waiting.
+// package that called inView, which are the operation about to wait. It
+// walks the stack, so it is called only before waiting.
+//
+// A view runner's frame counts even while a panic or runtime.Goexit
+// unwinds through it. The deferred calls the runtime then runs may belong
+// to functions above the view, whose deferred calls run before the view's
+// own deferred end, or to functions below it, after; the stack does not
+// say which (a closure's name says where it was written, not which frame
+// deferred it), so such a call counts as inside the view. At worst that
+// returns ErrInView where waiting was safe, never a wait for the calling
+// goroutine's own view.
 func inView() bool {
 	pcs := make([]uintptr, 64)
 	for {
@@ -344,16 +351,12 @@ func inView() bool {
 		}
 		pcs = make([]uintptr, 2*len(pcs))
 	}
-	var names []string
 	frames := runtime.CallersFrames(pcs)
+	outside := false
 	for more := true; more; {
 		var f runtime.Frame
 		f, more = frames.Next()
-		names = append(names, f.Function)
-	}
-	outside := false
-	for i, fn := range names {
-		name, ours := strings.CutPrefix(fn, pkgPrefix)
+		name, ours := strings.CutPrefix(f.Function, pkgPrefix)
 		if !ours {
 			outside = true
 			continue
@@ -362,59 +365,10 @@ func inView() bool {
 			continue
 		}
 		for _, v := range viewNames {
-			if strings.HasPrefix(name, v) && !ended(names, i) {
+			if strings.HasPrefix(name, v) {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-// ended reports whether the view whose runner is names[v] has ended
-// although its frame is still on the stack: a panic or runtime.Goexit
-// above it is running a deferred call of a function below it, so the
-// view's own deferred end has run. The deferred call is known by the
-// name of the closure the compiler made for it (F.funcN or F.deferwrapN
-// for a defer in F); when it cannot be told, the view counts as running,
-// which at worst returns ErrInView where waiting was safe.
-func ended(names []string, v int) bool {
-	for g := 1; g < v; g++ {
-		if names[g] != "runtime.gopanic" && names[g] != "runtime.Goexit" {
-			continue
-		}
-		d := g - 1 // the deferred call, called by the runtime
-		for d > 0 && strings.HasPrefix(names[d], "runtime.") {
-			d--
-		}
-		owner := deferOwner(names[d])
-		if owner == "" {
-			continue
-		}
-		for i := g + 1; i < len(names); i++ {
-			if names[i] == owner {
-				if i > v {
-					return true
-				}
-				break
-			}
-		}
-	}
-	return false
-}
-
-// deferOwner returns the function that a closure named name was written
-// in, from the names the compiler gives closures, or "".
-func deferOwner(name string) string {
-	i := strings.LastIndexByte(name, '.')
-	if i < 0 {
-		return ""
-	}
-	last := strings.TrimLeft(name[i+1:], "abcdefghijklmnopqrstuvwxyz")
-	switch prefix := name[i+1 : len(name)-len(last)]; {
-	case last == "" || strings.Trim(last, "0123456789") != "":
-		return ""
-	case prefix == "" || prefix == "func" || prefix == "deferwrap":
-		return name[:i]
-	}
-	return ""
 }

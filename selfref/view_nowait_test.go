@@ -2,6 +2,7 @@ package selfref_test
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -230,40 +231,40 @@ func TestFanOutViewsWhileClosingConcurrent(t *testing.T) {
 	}
 }
 
-// A deferred call that runs while a panic unwinds out of a view is no
-// longer inside that view: its Close waits for another goroutine's view,
-// then closes, instead of returning ErrInView.
-func TestCloseDeferredPastAPanickingViewWaits(t *testing.T) {
+// A deferred call that runs while a panic unwinds out of a view still
+// counts as inside the view, wherever it was deferred (the stack cannot
+// tell): its Close of a bundle that another goroutine is viewing returns
+// ErrInView, closing nothing, instead of waiting.
+func TestCloseDeferredPastAPanickingViewReportsErrInView(t *testing.T) {
 	j := new(journal)
 	c := newPair(j)
 	other := selfref.New(1, func(*int) int { return 2 })
 	defer other.Close()
-	started, release := make(chan struct{}), make(chan struct{})
+	started, release, viewed := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(viewed)
 		c.WithOwner(func(**res) {
 			close(started)
 			<-release
 		})
 	}()
 	<-started
-	returned := make(chan struct{})
-	go func() {
-		waitClosing(t, c, returned)
-		close(release)
-	}()
 	noHang(t, "Close after a panicking view", func() {
 		err := func() (err error) {
 			defer func() {
 				recover()
 				err = c.Close()
-				close(returned)
 			}()
 			return other.With(func(*int, *int) { panic("boom") })
 		}()
-		if err != nil {
-			t.Errorf("Close: %v, want nil after waiting", err)
-		}
+		wantErr(t, err, selfref.ErrInView)
 	})
+	wantEvents(t, j)
+	close(release)
+	<-viewed
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
 	wantEvents(t, j, "close dependent", "close owner")
 }
 
@@ -284,4 +285,52 @@ func TestCloseDeferredInsideAPanickingViewReportsErrInView(t *testing.T) {
 			t.Error(err)
 		}
 	})
+}
+
+// A call deferred inside a view by a closure written outside it, run
+// while a panic or runtime.Goexit unwinds the view, is still inside the
+// view: the view's frame is below it. Close, IntoOwner and the exclusive
+// views of the view's bundle return ErrInView instead of waiting for the
+// view.
+func TestDeferredOutsideClosureInPanickingViewReportsErrInView(t *testing.T) {
+	ops := map[string]func(c *selfref.Cell[int, int]) error{
+		"Close":     func(c *selfref.Cell[int, int]) error { return c.Close() },
+		"WithMut":   func(c *selfref.Cell[int, int]) error { return c.WithMut(func(*int, *int) {}) },
+		"IntoOwner": func(c *selfref.Cell[int, int]) error { _, err := c.IntoOwner(); return err },
+	}
+	ends := map[string]func(){"panic": func() { panic("boom") }, "Goexit": runtime.Goexit}
+	for end, unwind := range ends {
+		for name, op := range ops {
+			for _, mut := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/mut=%v/%s", end, mut, name), func(t *testing.T) {
+					c := selfref.New(1, func(*int) int { return 2 })
+					var err error
+					noHang(t, name+" deferred in an unwinding view", func() {
+						done := make(chan struct{})
+						go func() {
+							defer close(done)
+							defer func() { recover() }()
+							deferInEndingView(c, mut, func() { err = op(c) }, unwind)
+						}()
+						<-done
+					})
+					wantErr(t, err, selfref.ErrInView)
+					if err := c.Close(); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+		}
+	}
+}
+
+// deferInEndingView runs op from a call deferred inside a view of c by a
+// closure written here, below the view, while unwind ends the view.
+func deferInEndingView(c *selfref.Cell[int, int], mut bool, op, unwind func()) {
+	closeIt := func() { op() }
+	if mut {
+		c.WithMut(func(*int, *int) { defer closeIt(); unwind() })
+	} else {
+		c.WithDependent(func(*int) { defer closeIt(); unwind() })
+	}
 }

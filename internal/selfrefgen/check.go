@@ -216,15 +216,7 @@ func withRenamed(n ast.Node, rename map[string]string, list bool, fn func()) {
 func importNames(f *ast.File) map[string]bool {
 	names := map[string]bool{}
 	for _, spec := range f.Imports {
-		path, err := strconv.Unquote(spec.Path.Value)
-		if err != nil {
-			continue
-		}
-		name := guessName(path)
-		if spec.Name != nil {
-			name = spec.Name.Name
-		}
-		if name != "_" && name != "." {
+		if name, _, ok := importName(spec); ok && name != "_" && name != "." {
 			names[name] = true
 		}
 	}

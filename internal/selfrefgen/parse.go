@@ -109,13 +109,9 @@ type imports struct {
 func fileImports(f *ast.File) imports {
 	im := imports{byName: map[string]*ast.ImportSpec{}, runtime: map[string]bool{}}
 	for _, spec := range f.Imports {
-		path, err := strconv.Unquote(spec.Path.Value)
-		if err != nil {
+		name, path, ok := importName(spec)
+		if !ok {
 			continue
-		}
-		name := guessName(path)
-		if spec.Name != nil {
-			name = spec.Name.Name
 		}
 		im.byName[name] = spec
 		if path == RuntimePath {
@@ -123,6 +119,19 @@ func fileImports(f *ast.File) imports {
 		}
 	}
 	return im
+}
+
+// importName returns the name under which spec imports its package, and
+// the package's path; false if the path does not parse.
+func importName(spec *ast.ImportSpec) (name, path string, ok bool) {
+	path, err := strconv.Unquote(spec.Path.Value)
+	if err != nil {
+		return "", "", false
+	}
+	if spec.Name != nil {
+		return spec.Name.Name, path, true
+	}
+	return guessName(path), path, true
 }
 
 // guessName guesses the package name of an import path that the file
